@@ -27,3 +27,14 @@ def case_client():
         return RecordingClient(load_case(name), source=f"case {name}")
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """Return the URL of a private PostgreSQL server on 127.0.0.1 that the suite started."""
+    from tests.postgres_server import find_postgres_bin, running_postgres
+
+    if find_postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed; `make test` installs Debian's postgresql")
+    with running_postgres() as url:
+        yield url
