@@ -1,0 +1,800 @@
+"""Render part of a lineage graph as a self-contained vis-network HTML page.
+
+`render()` is a pure function from a graph and a set of node ids to an HTML string (plus counts
+for the caller to show). The page works offline: pyvis inlines vis-network
+(`cdn_resources="in_line"`), and the Bootstrap tags its template always adds are removed, so
+the page loads nothing from the network. Positions come from a layered left-to-right layout
+computed here, with physics off, so a big view draws at once and the same input always gives
+the same picture.
+
+Tooltips are plain text with "\\n" line breaks. vis-network 9 shows a string `title` as text,
+so `<`, `&` and quotes in resource names, tags or hyperparameters appear as typed and never run.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import networkx as nx
+from pyvis.network import Network
+
+from lineage.crawl.result import PlaceholderStatus
+from lineage.errors import LineageError
+from lineage.graph import LineageGraph, NodeKind, Relation
+from lineage.identity import decode_hyperparameter, is_framework_hyperparameter
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HEIGHT_PX = 750
+DEFAULT_MAX_NODES = 300
+# Neighbours of one kind beyond this many, on one side of a node, fold into an "N more" node.
+DEFAULT_SIBLING_LIMIT = 12
+
+LABEL_MAX_CHARS = 28
+TOOLTIP_SECTION_LINES = 10
+
+# Distance between layout columns (dependency layers) and between rows, in vis-network units.
+COLUMN_SPACING = 300
+ROW_SPACING = 70
+
+FOLD_KIND = "fold"
+SUMMARY_KIND = "summary"
+
+PLACEHOLDER_STATUSES = frozenset(status.value for status in PlaceholderStatus)
+DASHED_RELATIONS = frozenset({Relation.PENDING_CONFIG, Relation.SERVES_SHADOW})
+
+
+class RenderError(LineageError):
+    """The generated page would load an outside resource or let a string escape its script."""
+
+
+@dataclass(frozen=True, slots=True)
+class KindStyle:
+    """Display name, vis-network shape and fill colour of one node kind."""
+
+    name: str
+    shape: str
+    colour: str
+
+
+KIND_STYLES: dict[str, KindStyle] = {
+    NodeKind.ENDPOINT.value: KindStyle("endpoint", "box", "#f4a6a6"),
+    NodeKind.ENDPOINT_CONFIG.value: KindStyle("endpoint config", "box", "#f9c98f"),
+    NodeKind.INFERENCE_COMPONENT.value: KindStyle("inference component", "box", "#fbd8b0"),
+    NodeKind.MODEL.value: KindStyle("model", "ellipse", "#9ec5e8"),
+    NodeKind.MODEL_PACKAGE.value: KindStyle("model package", "ellipse", "#a9dcd8"),
+    NodeKind.MODEL_PACKAGE_GROUP.value: KindStyle("model package group", "ellipse", "#cdeae8"),
+    NodeKind.ARTIFACT.value: KindStyle("artifact", "box", "#f6e38c"),
+    NodeKind.TRAINING_JOB.value: KindStyle("training job", "box", "#a8d89a"),
+    NodeKind.TUNING_JOB.value: KindStyle("tuning job", "box", "#cfe9c5"),
+    NodeKind.PROCESSING_JOB.value: KindStyle("processing job", "box", "#d3b5d8"),
+    NodeKind.TRANSFORM_JOB.value: KindStyle("transform job", "box", "#e6cfe3"),
+    NodeKind.PIPELINE_EXECUTION.value: KindStyle("pipeline execution", "box", "#d9d4cf"),
+    NodeKind.DATASET.value: KindStyle("dataset", "database", "#d8c3b0"),
+    NodeKind.IMAGE.value: KindStyle("image", "box", "#e0e0e0"),
+    NodeKind.HYPERPARAMETERS.value: KindStyle("hyperparameter set", "box", "#fff6d5"),
+    NodeKind.EXTERNAL.value: KindStyle("external resource", "box", "#f0f0f0"),
+    FOLD_KIND: KindStyle("folded nodes", "box", "#ffffff"),
+    SUMMARY_KIND: KindStyle("nodes over the cap", "box", "#ffffff"),
+}
+
+# Order of kinds inside a layout column and in the legend: the chain read left to right.
+KIND_ORDER = {kind: position for position, kind in enumerate(KIND_STYLES)}
+
+
+@dataclass(frozen=True, slots=True)
+class ViewNode:
+    """One node as drawn: a graph node, an "N more" fold node or the over-the-cap summary."""
+
+    id: str
+    kind: str
+    label: str
+    title: str
+    placeholder: bool = False
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ViewEdge:
+    """One edge as drawn, in dependency direction (from a thing to what it was made from)."""
+
+    source: str
+    target: str
+    label: str
+    title: str
+    dashed: bool = False
+
+
+@dataclass
+class View:
+    """The nodes and edges selected for drawing, after folding and the node cap."""
+
+    nodes: list[ViewNode] = field(default_factory=list)
+    edges: list[ViewEdge] = field(default_factory=list)
+    folded: int = 0
+    hidden: int = 0
+
+    @property
+    def graph_node_ids(self) -> list[str]:
+        return [node.id for node in self.nodes if node.kind not in (FOLD_KIND, SUMMARY_KIND)]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedGraph:
+    """A rendered page and what it contains, so a surface can report the counts it drew.
+
+    `node_count` counts every drawn node, fold and summary nodes included; it equals the length
+    of the vis-network node data set in the page. `folded` and `hidden` count graph nodes
+    represented by fold nodes and by the over-the-cap summary node.
+    """
+
+    html: str
+    node_count: int
+    edge_count: int
+    graph_node_ids: tuple[str, ...]
+    folded: int
+    hidden: int
+    kinds: tuple[str, ...]
+
+
+# --- public entry points -----------------------------------------------------------------
+
+
+def render_html(
+    graph: LineageGraph,
+    node_ids: Iterable[str],
+    *,
+    focus: str | None = None,
+    height_px: int = DEFAULT_HEIGHT_PX,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> str:
+    """Return a self-contained HTML page drawing `node_ids` of `graph`; see `render`."""
+    return render(graph, node_ids, focus=focus, height_px=height_px, max_nodes=max_nodes).html
+
+
+def render(
+    graph: LineageGraph,
+    node_ids: Iterable[str],
+    *,
+    focus: str | None = None,
+    height_px: int = DEFAULT_HEIGHT_PX,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    sibling_limit: int = DEFAULT_SIBLING_LIMIT,
+) -> RenderedGraph:
+    """Draw the nodes `node_ids` of `graph` and the edges among them as an offline HTML page.
+
+    Nodes are visited breadth-first from `focus` (or from the leftmost nodes when there is no
+    focus). More than `sibling_limit` neighbours of one kind on one side of a node fold into one
+    "N more ..." node, and at most `max_nodes` nodes are drawn in all, an over-the-cap summary
+    node included. Raises NodeNotFoundError for an id not in the graph and ValueError for a
+    height or cap that cannot be drawn.
+    """
+    if height_px < 100:
+        raise ValueError(f"invalid height_px {height_px}: use at least 100 pixels")
+    if max_nodes < 2:
+        raise ValueError(f"invalid max_nodes {max_nodes}: use at least 2")
+    if sibling_limit < 2:
+        raise ValueError(f"invalid sibling_limit {sibling_limit}: use at least 2")
+
+    selected = _checked_ids(graph, node_ids, focus)
+    view = select_view(
+        graph, selected, focus=focus, max_nodes=max_nodes, sibling_limit=sibling_limit
+    )
+    positions = layered_positions(view)
+    html = _page_html(view, positions, focus=focus, height_px=height_px)
+    kinds = tuple(
+        sorted({node.kind for node in view.nodes}, key=lambda kind: KIND_ORDER.get(kind, 99))
+    )
+
+    logger.debug(
+        "rendered %d nodes and %d edges (%d folded, %d over the cap)",
+        len(view.nodes),
+        len(view.edges),
+        view.folded,
+        view.hidden,
+    )
+    return RenderedGraph(
+        html=html,
+        node_count=len(view.nodes),
+        edge_count=len(view.edges),
+        graph_node_ids=tuple(view.graph_node_ids),
+        folded=view.folded,
+        hidden=view.hidden,
+        kinds=kinds,
+    )
+
+
+def _checked_ids(graph: LineageGraph, node_ids: Iterable[str], focus: str | None) -> list[str]:
+    selected = list(dict.fromkeys(node_ids))
+    if focus is not None and focus not in selected:
+        selected.insert(0, focus)
+    for node_id in selected:
+        graph.node(node_id)  # raises NodeNotFoundError with suggestions
+    return selected
+
+
+# --- choosing what to draw ------------------------------------------------------------------
+
+
+def select_view(
+    graph: LineageGraph,
+    node_ids: list[str],
+    *,
+    focus: str | None,
+    max_nodes: int,
+    sibling_limit: int,
+) -> View:
+    """Choose the nodes and edges to draw: breadth-first from the focus, folding and capping.
+
+    Expanding a node takes its not-yet-seen neighbours in the selection, grouped by side
+    (upstream or downstream) and kind. A group larger than `sibling_limit` keeps its first
+    `sibling_limit - 1` members (newest first) and folds the rest into one node. Folded
+    members are not expanded, so nodes reachable only through them are not drawn either. The
+    summary node counts those together with the nodes over the cap, and one slot of
+    `max_nodes` is kept for it.
+    """
+    selection = set(node_ids)
+    budget = max_nodes - 1
+    kept: list[str] = []
+    folds: list[ViewNode] = []
+    seen: set[str] = set()
+
+    for start in _start_order(graph, node_ids, focus):
+        if start in seen:
+            continue
+        if len(kept) + len(folds) >= budget:
+            break
+        seen.add(start)
+        kept.append(start)
+        queue = deque([start])
+        while queue and len(kept) + len(folds) < budget:
+            parent = queue.popleft()
+            for side, group in _neighbour_groups(graph, parent, selection, seen):
+                group = [member for member in group if member not in seen]
+                room = budget - len(kept) - len(folds)
+                if not group or room <= 0:
+                    continue
+                shown, folded = _split_group(graph, group, sibling_limit, room)
+                seen.update(shown)
+                kept.extend(shown)
+                queue.extend(shown)
+                if folded:
+                    seen.update(folded)
+                    folds.append(_fold_node(graph, parent, side, folded))
+
+    view = View(nodes=[_graph_view_node(graph, node_id) for node_id in kept] + folds)
+    view.edges = _graph_edges(graph, set(kept)) + _fold_edges(graph, folds)
+    view.folded = sum(len(fold.members) for fold in folds)
+
+    hidden = [node_id for node_id in node_ids if node_id not in seen]
+    if hidden:
+        view.nodes.append(_summary_node(graph, hidden))
+        view.hidden = len(hidden)
+    return view
+
+
+def _start_order(graph: LineageGraph, node_ids: list[str], focus: str | None) -> list[str]:
+    # Without a focus, start from the leftmost kinds (endpoints) so the drawn part of a capped
+    # view is the part a reader starts from.
+    ordered = sorted(node_ids, key=lambda node_id: _node_sort_key(graph, node_id))
+    if focus is not None:
+        ordered.remove(focus)
+        ordered.insert(0, focus)
+    return ordered
+
+
+def _node_sort_key(graph: LineageGraph, node_id: str) -> tuple[int, str, str]:
+    attrs = graph.node(node_id)
+    kind = NodeKind(attrs["kind"]).value
+    return KIND_ORDER.get(kind, 99), str(attrs.get("label", "")).lower(), node_id
+
+
+def _neighbour_groups(
+    graph: LineageGraph, parent: str, selection: set[str], seen: set[str]
+) -> list[tuple[str, list[str]]]:
+    """Group the unseen selected neighbours of `parent` by side and kind, upstream first."""
+    groups: dict[tuple[int, str, int, str], list[str]] = {}
+    sides = (
+        (0, "upstream", graph.nx.successors(parent)),
+        (1, "downstream", graph.nx.predecessors(parent)),
+    )
+    for side_rank, side, neighbours in sides:
+        for neighbour in neighbours:
+            if neighbour not in selection or neighbour in seen:
+                continue
+            kind = NodeKind(graph.node(neighbour)["kind"]).value
+            members = groups.setdefault((side_rank, side, KIND_ORDER.get(kind, 99), kind), [])
+            if neighbour not in members:
+                members.append(neighbour)
+    return [(side, members) for (_, side, _, _), members in sorted(groups.items())]
+
+
+def _split_group(
+    graph: LineageGraph, group: list[str], sibling_limit: int, room: int
+) -> tuple[list[str], list[str]]:
+    """Split siblings into those drawn and those folded; a fold node takes one slot of `room`."""
+    ordered = sorted(group, key=lambda node_id: _recency_key(graph, node_id))
+    keep = len(ordered) if len(ordered) <= sibling_limit else sibling_limit - 1
+    if keep < len(ordered) or keep > room:
+        keep = min(keep, room - 1)
+    return ordered[:keep], ordered[keep:]
+
+
+def _recency_key(graph: LineageGraph, node_id: str) -> tuple[int, str, str, str]:
+    # Newest first; nodes without a creation time after those with one, then by label.
+    attrs = graph.node(node_id)
+    created = attrs.get("created")
+    if isinstance(created, datetime):
+        created_text = created.isoformat()
+    else:
+        created_text = str(created) if created else ""
+    inverted = "".join(chr(0x10FFFF - ord(char)) for char in created_text)
+    return (0 if created_text else 1), inverted, str(attrs.get("label", "")).lower(), node_id
+
+
+def _graph_view_node(graph: LineageGraph, node_id: str) -> ViewNode:
+    attrs = graph.node(node_id)
+    kind = NodeKind(attrs["kind"]).value
+    return ViewNode(
+        id=node_id,
+        kind=kind,
+        label=short_label(str(attrs.get("label") or node_id)),
+        title=tooltip_text(node_id, attrs),
+        placeholder=is_placeholder(attrs),
+    )
+
+
+def _fold_node(graph: LineageGraph, parent: str, side: str, members: list[str]) -> ViewNode:
+    kind = NodeKind(graph.node(members[0])["kind"]).value
+    phrase = kind_phrase(kind, len(members))
+    parent_label = str(graph.node(parent).get("label") or parent)
+    lines = [f"{len(members)} more {phrase} {side} of {parent_label}"]
+    names = [str(graph.node(member).get("label") or member) for member in members]
+    lines += _capped(names, TOOLTIP_SECTION_LINES)
+    lines.append("Pick one of them as the focus, or filter kinds, to see it.")
+    return ViewNode(
+        id=f"fold:{side}:{kind}:{parent}",
+        kind=FOLD_KIND,
+        label=f"{len(members)} more {phrase}",
+        title="\n".join(lines),
+        members=tuple(members),
+    )
+
+
+def _summary_node(graph: LineageGraph, hidden: list[str]) -> ViewNode:
+    counts: dict[str, int] = {}
+    for node_id in hidden:
+        kind = NodeKind(graph.node(node_id)["kind"]).value
+        counts[kind] = counts.get(kind, 0) + 1
+    lines = [f"{len(hidden)} more nodes not drawn (node cap or reachable only via folded nodes)"]
+    for kind in sorted(counts, key=lambda kind: KIND_ORDER.get(kind, 99)):
+        lines.append(f"{counts[kind]} {kind_phrase(kind, counts[kind])}")
+    lines.append("Lower the depth or filter kinds to see them.")
+    return ViewNode(
+        id="summary:not-drawn",
+        kind=SUMMARY_KIND,
+        label=f"{len(hidden)} more nodes not drawn",
+        title="\n".join(lines),
+        members=tuple(hidden),
+    )
+
+
+def _graph_edges(graph: LineageGraph, kept: set[str]) -> list[ViewEdge]:
+    edges: list[ViewEdge] = []
+    for source, target, attrs in sorted(
+        graph.nx.subgraph(kept).edges(data=True),
+        key=lambda edge: (edge[0], edge[1], _edge_label(edge[2])),
+    ):
+        edges.append(
+            ViewEdge(
+                source=source,
+                target=target,
+                label=_edge_label(attrs),
+                title=_edge_title(attrs),
+                dashed=_edge_dashed(attrs),
+            )
+        )
+    return edges
+
+
+def _fold_edges(graph: LineageGraph, nodes: list[ViewNode]) -> list[ViewEdge]:
+    # A fold node takes the place of its members, so it gets the edge of its first member.
+    edges: list[ViewEdge] = []
+    for node in nodes:
+        if node.kind != FOLD_KIND:
+            continue
+        _, side, _, parent = node.id.split(":", 3)
+        member = node.members[0]
+        if side == "upstream":
+            source, target = parent, node.id
+            attrs = _first_edge_attrs(graph, parent, member)
+        else:
+            source, target = node.id, parent
+            attrs = _first_edge_attrs(graph, member, parent)
+        edges.append(ViewEdge(source, target, _edge_label(attrs), _edge_title(attrs), dashed=True))
+    return edges
+
+
+def _first_edge_attrs(graph: LineageGraph, source: str, target: str) -> dict[str, Any]:
+    data = graph.nx.get_edge_data(source, target) or {}
+    for key in sorted(data):
+        return dict(data[key])
+    return {}
+
+
+# --- text --------------------------------------------------------------------------------
+
+
+def kind_phrase(kind: str, count: int) -> str:
+    """Return the display name of a node kind, plural unless `count` is 1."""
+    style = KIND_STYLES.get(kind)
+    name = style.name if style else kind.replace("_", " ")
+    if count == 1 or name.endswith("nodes"):
+        return name
+    return name + "s"
+
+
+def short_label(text: str, max_chars: int = LABEL_MAX_CHARS) -> str:
+    """Shorten a label to `max_chars` by cutting its middle, where names differ least."""
+    if len(text) <= max_chars:
+        return text
+    head = (max_chars - 1) // 2
+    tail = max_chars - 1 - head
+    return text[:head] + "\u2026" + text[-tail:]
+
+
+def is_placeholder(attrs: Mapping[str, Any]) -> bool:
+    """Return whether a node stands for a resource the crawl referenced but could not read."""
+    if attrs.get("kind") in (NodeKind.EXTERNAL, NodeKind.EXTERNAL.value):
+        return True
+    return str(attrs.get("status") or "") in PLACEHOLDER_STATUSES
+
+
+def tooltip_text(node_id: str, attrs: Mapping[str, Any]) -> str:
+    """Build the plain-text tooltip of a node: name, status, then kind-specific details.
+
+    Values are never escaped: vis-network shows string titles as text, so escaping here would
+    show `&amp;` to the reader.
+    """
+    kind = NodeKind(attrs["kind"]).value
+    lines = [str(attrs.get("label") or node_id)]
+    if kind == NodeKind.EXTERNAL.value:
+        lines.append("External: not part of the crawl")
+    lines += _field_lines(
+        attrs, (("status", "Status"), ("reason", "Reason"), ("failure_reason", "Failure"))
+    )
+
+    if kind == NodeKind.TRAINING_JOB.value:
+        lines += _mapping_lines(attrs.get("tags"))
+        lines += _hyperparameter_lines(attrs)
+        lines += _mapping_lines(attrs.get("metrics"), number=True)
+    elif kind == NodeKind.ENDPOINT.value:
+        lines += _field_lines(attrs, (("config_name", "Config"),))
+        lines += _variant_lines(attrs.get("variants"))
+    elif kind == NodeKind.ENDPOINT_CONFIG.value:
+        lines += _variant_lines(attrs.get("variants"))
+    elif kind == NodeKind.MODEL.value:
+        lines += _field_lines(attrs, (("mode", "Mode"),))
+        containers = attrs.get("containers") or []
+        lines += _capped([str(container.get("image") or "") for container in containers], 4)
+    elif kind in (NodeKind.DATASET.value, NodeKind.ARTIFACT.value):
+        lines += _field_lines(attrs, (("uri", "URI"), ("data_type", "Data type")))
+    elif kind == NodeKind.HYPERPARAMETERS.value:
+        lines += _hyperparameter_lines(attrs)
+    return "\n".join(line for line in lines if line)
+
+
+def _field_lines(attrs: Mapping[str, Any], fields: tuple[tuple[str, str], ...]) -> list[str]:
+    return [f"{title}: {attrs[key]}" for key, title in fields if attrs.get(key) not in (None, "")]
+
+
+def _mapping_lines(values: Any, number: bool = False) -> list[str]:
+    if not isinstance(values, Mapping):
+        return []
+    lines = []
+    for key, value in values.items():
+        shown = f"{value:g}" if number and isinstance(value, (int, float)) else value
+        lines.append(f"{key}: {shown}")
+    return _capped(lines, TOOLTIP_SECTION_LINES)
+
+
+def _hyperparameter_lines(attrs: Mapping[str, Any]) -> list[str]:
+    decoded = attrs.get("hyperparameters_decoded")
+    if not isinstance(decoded, Mapping):
+        raw = attrs.get("hyperparameters")
+        if not isinstance(raw, Mapping):
+            return []
+        decoded = {name: decode_hyperparameter(str(value)) for name, value in raw.items()}
+    visible = {
+        name: value for name, value in decoded.items() if not is_framework_hyperparameter(name)
+    }
+    return _mapping_lines(visible)
+
+
+def _variant_lines(variants: Any) -> list[str]:
+    if not isinstance(variants, list):
+        return []
+    lines = []
+    for variant in variants:
+        if not isinstance(variant, Mapping):
+            continue
+        parts = [str(variant.get("name") or "variant")]
+        if variant.get("shadow"):
+            parts.append("shadow")
+        if variant.get("model_name"):
+            parts.append(f"model {variant['model_name']}")
+        if variant.get("serverless"):
+            memory = (
+                variant["serverless"].get("MemorySizeInMB")
+                if isinstance(variant["serverless"], Mapping)
+                else None
+            )
+            parts.append(f"serverless {memory} MB" if memory else "serverless")
+        elif variant.get("instance_type"):
+            parts.append(f"{variant.get('instance_count') or '?'} x {variant['instance_type']}")
+        if variant.get("weight") is not None:
+            parts.append(f"weight {variant['weight']}")
+        lines.append("Variant " + ", ".join(parts))
+    return _capped(lines, TOOLTIP_SECTION_LINES)
+
+
+def _capped(lines: list[str], limit: int) -> list[str]:
+    if len(lines) <= limit:
+        return lines
+    return lines[:limit] + [f"\u2026 {len(lines) - limit} more"]
+
+
+def _edge_label(attrs: Mapping[str, Any]) -> str:
+    relation = attrs.get("relation")
+    text = relation.value if isinstance(relation, Relation) else str(relation or "")
+    detail = attrs.get("channel") or attrs.get("variant")
+    return f"{text} ({detail})" if detail else text
+
+
+def _edge_title(attrs: Mapping[str, Any]) -> str:
+    lines = [_edge_label(attrs)]
+    for key, title in (("weight", "Weight"), ("match", "Match"), ("pending", "Pending")):
+        value = attrs.get(key)
+        if value not in (None, "", False):
+            lines.append(f"{title}: {value.value if hasattr(value, 'value') else value}")
+    return "\n".join(lines)
+
+
+def _edge_dashed(attrs: Mapping[str, Any]) -> bool:
+    relation = attrs.get("relation")
+    try:
+        dashed_relation = Relation(relation) in DASHED_RELATIONS
+    except ValueError:
+        dashed_relation = False
+    return dashed_relation or bool(attrs.get("pending")) or bool(attrs.get("shadow"))
+
+
+# --- layout ------------------------------------------------------------------------------
+
+
+def layered_positions(view: View) -> dict[str, tuple[int, int]]:
+    """Place nodes in columns by dependency layer (endpoints left, datasets right).
+
+    A node's column is the longest path to it from a node without in-edges, computed on the
+    condensation so that a cycle (a job that reads and writes one prefix) shares a column.
+    Within a column, nodes are ordered by the mean row of their neighbours in earlier columns
+    (one barycentre sweep, which removes most crossings of a lineage tree), then by kind and
+    label, and centred on row 0. The result depends only on the view, never on hash order.
+    """
+    digraph = nx.DiGraph()
+    order = {node.id: position for position, node in enumerate(view.nodes)}
+    digraph.add_nodes_from(order)
+    digraph.add_edges_from(
+        (edge.source, edge.target) for edge in view.edges if edge.source != edge.target
+    )
+
+    layers = _longest_path_layers(digraph, order)
+    columns: dict[int, list[str]] = {}
+    for node_id in order:
+        columns.setdefault(layers[node_id], []).append(node_id)
+
+    kinds = {
+        node.id: (KIND_ORDER.get(node.kind, 99), node.label.lower(), node.id) for node in view.nodes
+    }
+    rows: dict[str, float] = {}
+    positions: dict[str, tuple[int, int]] = {}
+    for column in sorted(columns):
+        members = columns[column]
+        members.sort(key=lambda node_id: (_barycentre(digraph, node_id, rows), kinds[node_id]))
+        offset = (len(members) - 1) / 2
+        for row, node_id in enumerate(members):
+            rows[node_id] = row - offset
+            positions[node_id] = (column * COLUMN_SPACING, round((row - offset) * ROW_SPACING))
+    return positions
+
+
+def _longest_path_layers(digraph: nx.DiGraph, order: Mapping[str, int]) -> dict[str, int]:
+    condensed = nx.condensation(digraph)
+    members = condensed.graph["mapping"]
+    component_layer: dict[int, int] = {}
+    for component in nx.lexicographical_topological_sort(
+        condensed, key=lambda c: min(order[n] for n in condensed.nodes[c]["members"])
+    ):
+        parents = list(condensed.predecessors(component))
+        component_layer[component] = max((component_layer[p] + 1 for p in parents), default=0)
+    return {node_id: component_layer[members[node_id]] for node_id in digraph}
+
+
+def _barycentre(digraph: nx.DiGraph, node_id: str, rows: Mapping[str, float]) -> float:
+    placed = [rows[n] for n in nx.all_neighbors(digraph, node_id) if n in rows]
+    return sum(placed) / len(placed) if placed else 0.0
+
+
+# --- HTML --------------------------------------------------------------------------------
+
+# Tags pyvis 0.3.2's template adds in every mode: Bootstrap from jsdelivr, and a commented-out
+# vis.js from ../node_modules. Both are removed; the graph does not need them.
+_EXTERNAL_TAG = re.compile(
+    r"<link\b[^>]*\bhref\s*=\s*[\"'][^\"']*[\"'][^>]*>"
+    r"|<script\b[^>]*\bsrc\s*=\s*[\"'][^\"']*[\"'][^>]*>\s*</script>",
+    re.IGNORECASE,
+)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_EMPTY_HEADING = re.compile(r"<center>\s*<h1>\s*</h1>\s*</center>")
+_SOURCE_MAP = re.compile(r"//# sourceMappingURL=\S+")
+_RESOURCE_ATTRIBUTE = re.compile(
+    r"<(?:script|link|img|iframe|object|embed)\b[^>]*\b(?:src|href)\s*=", re.IGNORECASE
+)
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style>", re.IGNORECASE | re.DOTALL)
+_CSS_URL = re.compile(r"url\(\s*(?![\"']?data:)", re.IGNORECASE)
+# The last script of the page contains the node and edge data, so only it could be escaped.
+_DATA_SCRIPT = re.compile(r"<script type=\"text/javascript\">(.*?)</script>", re.DOTALL)
+# pyvis switches to its own popup, filled with innerHTML, when any title contains "href".
+_LINK_POPUP_FILL = "popup.innerHTML = nodeData[0].title;"
+
+
+def _page_html(
+    view: View, positions: Mapping[str, tuple[int, int]], *, focus: str | None, height_px: int
+) -> str:
+    network = Network(height=f"{height_px}px", width="100%", directed=True, cdn_resources="in_line")
+    # Appending to pyvis's lists directly: add_node scans a list per call (quadratic), and it
+    # turns numeric-looking string ids such as "20240115" into ints while add_edge does not.
+    network.nodes = [_vis_node(node, positions[node.id], focus) for node in view.nodes]
+    network.edges = [_vis_edge(edge) for edge in view.edges]
+    network.options = _vis_options()
+
+    html = network.generate_html()
+    html = _strip_outside_references(html)
+    html = html.replace(_LINK_POPUP_FILL, "popup.innerText = nodeData[0].title;")
+    html = html.replace("<body>", "<body>" + _legend_html(view), 1)
+    check_offline_html(html)
+    return html
+
+
+def _vis_node(node: ViewNode, position: tuple[int, int], focus: str | None) -> dict[str, Any]:
+    style = KIND_STYLES.get(node.kind, KIND_STYLES[NodeKind.EXTERNAL.value])
+    dashed = node.placeholder or node.kind in (FOLD_KIND, SUMMARY_KIND)
+    border = "#555555" if not dashed else "#888888"
+    vis: dict[str, Any] = {
+        "id": node.id,
+        "label": node.label,
+        "title": node.title,
+        "kind": node.kind,
+        "x": position[0],
+        "y": position[1],
+        "shape": style.shape,
+        "color": {"background": "#f0f0f0" if node.placeholder else style.colour, "border": border},
+        "borderWidth": 1,
+        "font": {"color": "#666666" if dashed else "#1b1b1b", "size": 14},
+        "shapeProperties": {"borderDashes": [5, 4] if dashed else False},
+    }
+    if node.id == focus:
+        vis["borderWidth"] = 4
+        vis["color"]["border"] = "#1b1b1b"
+        vis["font"]["size"] = 16
+    return vis
+
+
+def _vis_edge(edge: ViewEdge) -> dict[str, Any]:
+    return {
+        "from": edge.source,
+        "to": edge.target,
+        "label": edge.label,
+        "title": edge.title,
+        "dashes": edge.dashed,
+        "arrows": "to",
+    }
+
+
+def _vis_options() -> dict[str, Any]:
+    return {
+        "physics": {"enabled": False},
+        "layout": {"improvedLayout": False, "hierarchical": {"enabled": False}},
+        "interaction": {"hover": True, "tooltipDelay": 150, "multiselect": False},
+        "nodes": {"margin": 8, "widthConstraint": {"maximum": 220}},
+        "edges": {
+            "smooth": False,
+            "color": {"color": "#999999", "highlight": "#333333"},
+            "font": {"size": 10, "align": "middle", "color": "#555555"},
+            "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
+        },
+    }
+
+
+def _legend_html(view: View) -> str:
+    # Built only from this module's kind names and colours, never from graph data.
+    kinds = sorted({node.kind for node in view.nodes}, key=lambda kind: KIND_ORDER.get(kind, 99))
+    items = []
+    for kind in kinds:
+        style = KIND_STYLES.get(kind, KIND_STYLES[NodeKind.EXTERNAL.value])
+        border = "dashed" if kind in (FOLD_KIND, SUMMARY_KIND, NodeKind.EXTERNAL.value) else "solid"
+        items.append(
+            f'<span style="display:inline-block;margin-right:10px;">'
+            f'<span style="display:inline-block;width:12px;height:12px;background:{style.colour};'
+            f'border:1px {border} #555;margin-right:4px;vertical-align:middle;"></span>'
+            f"{style.name}</span>"
+        )
+    items.append('<span style="color:#666;">dashed edge: shadow variant or pending update</span>')
+    return (
+        '<div id="lineage-legend" style="font:12px sans-serif;padding:2px 4px 6px 4px;">'
+        + "".join(items)
+        + "</div>"
+    )
+
+
+def _strip_outside_references(html: str) -> str:
+    html = _HTML_COMMENT.sub("", html)
+    html = _EXTERNAL_TAG.sub("", html)
+    html = _SOURCE_MAP.sub("", html)
+    return _EMPTY_HEADING.sub("", html)
+
+
+def check_offline_html(html: str) -> None:
+    """Raise RenderError when a page could load anything or let data close its script.
+
+    No script, link, img, iframe, object or embed tag may have a `src` or `href`, which rules
+    out outside URLs and relative `lib/` paths alike. Styles may use only `data:` URLs. The data
+    script may not contain `</` or `<!--`, because either would end it early. No tooltip popup
+    may be filled with innerHTML.
+    """
+    resource = _RESOURCE_ATTRIBUTE.search(html)
+    if resource:
+        snippet = html[resource.start() : resource.start() + 120]
+        raise RenderError(f"rendered page still references a resource: {snippet!r}")
+
+    for style in _STYLE_BLOCK.findall(html):
+        css_url = _CSS_URL.search(style)
+        if css_url:
+            snippet = style[css_url.start() : css_url.start() + 120]
+            raise RenderError(f"rendered page still loads a CSS url(): {snippet!r}")
+
+    scripts = _DATA_SCRIPT.findall(html)
+    if not scripts:
+        raise RenderError("rendered page has no data script; the pyvis template changed")
+    data_script = scripts[-1]
+    if "</" in data_script or "<!--" in data_script:
+        raise RenderError("a string in the graph data escaped the page's data script")
+
+    if "popup.innerHTML" in html:
+        raise RenderError(
+            "rendered page fills tooltips with innerHTML; titles must stay plain text"
+        )
+
+
+__all__ = [
+    "DEFAULT_HEIGHT_PX",
+    "DEFAULT_MAX_NODES",
+    "KIND_STYLES",
+    "RenderError",
+    "RenderedGraph",
+    "check_offline_html",
+    "is_placeholder",
+    "kind_phrase",
+    "layered_positions",
+    "render",
+    "render_html",
+    "select_view",
+    "short_label",
+    "tooltip_text",
+]
