@@ -1,0 +1,372 @@
+"""Dataset impact: everything made from an S3 location, and what the crawl covered."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage.errors import InvalidURIError
+from lineage.graph import LineageGraph, NodeKind, Relation
+from lineage.identity import MatchKind, S3Location, match_s3, parse_s3_uri
+from lineage.queries.common import NodeRef, jsonable, node_ref
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_TYPES = ("ManifestFile", "AugmentedManifestFile")
+
+# Relations from a job to the data it reads; their edges carry the channel or input name.
+_INPUT_RELATIONS = (Relation.TRAINED_ON, Relation.READS)
+
+_JOB_KINDS = (
+    NodeKind.TRAINING_JOB,
+    NodeKind.PROCESSING_JOB,
+    NodeKind.TRANSFORM_JOB,
+    NodeKind.TUNING_JOB,
+)
+
+# Downstream kinds reported in their own list, in the order the report prints them.
+DOWNSTREAM_GROUPS: dict[str, tuple[NodeKind, ...]] = {
+    "jobs": _JOB_KINDS,
+    "datasets": (NodeKind.DATASET,),
+    "artifacts": (NodeKind.ARTIFACT,),
+    "models": (NodeKind.MODEL,),
+    "model_packages": (NodeKind.MODEL_PACKAGE, NodeKind.MODEL_PACKAGE_GROUP),
+    "endpoint_configs": (NodeKind.ENDPOINT_CONFIG,),
+    "inference_components": (NodeKind.INFERENCE_COMPONENT,),
+    "endpoints": (NodeKind.ENDPOINT,),
+}
+
+
+@dataclass
+class Consumer:
+    """A job that reads a matched location, through which channel or input."""
+
+    job: NodeRef
+    channel: str | None
+    relation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"job": self.job.to_dict(), "channel": self.channel, "relation": self.relation}
+
+
+@dataclass
+class ImpactHit:
+    """A dataset or artifact whose location matches the query, and how."""
+
+    node: NodeRef
+    uri: str
+    match: str
+    data_type: str | None
+    consumers: list[Consumer] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "node": self.node.to_dict(),
+            "uri": self.uri,
+            "match": self.match,
+            "data_type": self.data_type,
+            "consumers": [consumer.to_dict() for consumer in self.consumers],
+        }
+
+
+@dataclass
+class PossibleHit:
+    """A job that reads a manifest the crawl did not open, so it may read the queried data."""
+
+    job: NodeRef
+    channel: str | None
+    manifest: NodeRef
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"job": self.job.to_dict(), "channel": self.channel,
+                "manifest": self.manifest.to_dict(), "reason": self.reason}
+
+
+@dataclass
+class EndpointImpact:
+    """An endpoint that serves (or is being updated to serve) an affected config."""
+
+    endpoint: NodeRef
+    config: NodeRef
+    state: str  # "live" (uses the config now) or "pending" (an update in progress deploys it)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint.to_dict(), "config": self.config.to_dict(),
+                "state": self.state}
+
+
+@dataclass
+class ImpactResult:
+    """Matches of one S3 location and everything downstream of them.
+
+    `downstream` groups node references by DOWNSTREAM_GROUPS; `endpoints` says for each endpoint
+    which affected config it uses now or is being updated to; `unused_configs` lists affected
+    configs that no crawled endpoint uses. `possible` holds jobs (and their downstream nodes in
+    `possible_downstream`) that read unresolved manifests. `coverage` is set from the graph's
+    crawl coverage, and `coverage_statement` states it in a sentence when nothing matched.
+    """
+
+    query: str
+    location: str
+    hits: list[ImpactHit]
+    downstream: dict[str, list[NodeRef]]
+    endpoints: list[EndpointImpact]
+    unused_configs: list[NodeRef]
+    possible: list[PossibleHit]
+    possible_downstream: dict[str, list[NodeRef]]
+    warnings: list[str]
+    coverage: dict[str, Any]
+    coverage_statement: str | None
+
+    @property
+    def empty(self) -> bool:
+        return not self.hits and not self.possible
+
+    def node_ids(self) -> list[str]:
+        """Return the ids of every hit, downstream node and possible hit, for a subgraph."""
+        ids = [hit.node.id for hit in self.hits]
+        for group in (self.downstream, self.possible_downstream):
+            ids += [ref.id for refs in group.values() for ref in refs]
+        for possible in self.possible:
+            ids += [possible.job.id, possible.manifest.id]
+        return list(dict.fromkeys(ids))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "location": self.location,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "downstream": _refs_dict(self.downstream),
+            "endpoints": [endpoint.to_dict() for endpoint in self.endpoints],
+            "unused_configs": [ref.to_dict() for ref in self.unused_configs],
+            "possible": [possible.to_dict() for possible in self.possible],
+            "possible_downstream": _refs_dict(self.possible_downstream),
+            "warnings": list(self.warnings),
+            "coverage": jsonable(self.coverage),
+            "coverage_statement": self.coverage_statement,
+        }
+
+
+def impact(graph: LineageGraph, uri: str) -> ImpactResult:
+    """Find datasets and artifacts matching `uri` and everything made from them.
+
+    `uri` is any spelling `parse_s3_uri` accepts; it is a key-name prefix, so
+    `s3://b/data/train` also covers `s3://b/data/train_v2/`. A recorded S3Prefix input covers
+    every key that starts with it. Raises InvalidURIError for a location that is not S3.
+    """
+    query = parse_s3_uri(uri)
+
+    hits = _hits(graph, query)
+    hit_ids = {hit.node.id for hit in hits}
+    downstream_ids = _downstream(graph, hit_ids)
+
+    possible = _possible_hits(graph, query, hit_ids | downstream_ids)
+    possible_ids = _downstream(graph, {p.manifest.id for p in possible}) - downstream_ids - hit_ids
+
+    affected_configs = [node for node in downstream_ids
+                        if graph.kind(node) == NodeKind.ENDPOINT_CONFIG]
+    endpoints, unused = _endpoint_states(graph, affected_configs)
+    coverage = dict(graph.meta.get("coverage") or {})
+
+    result = ImpactResult(
+        query=uri,
+        location=query.uri,
+        hits=hits,
+        downstream=_group(graph, downstream_ids),
+        endpoints=endpoints,
+        unused_configs=unused,
+        possible=possible,
+        possible_downstream=_group(graph, possible_ids),
+        warnings=_warnings(query, hits),
+        coverage=coverage,
+        coverage_statement=None,
+    )
+    if not hits:
+        result.coverage_statement = coverage_statement(query.uri, coverage, bool(possible))
+    return result
+
+
+# --- matching -------------------------------------------------------------------------------
+
+
+def _hits(graph: LineageGraph, query: S3Location) -> list[ImpactHit]:
+    hits: list[ImpactHit] = []
+    for node_id in graph.nodes_of_kind(NodeKind.DATASET, NodeKind.ARTIFACT, NodeKind.EXTERNAL):
+        attrs = graph.node(node_id)
+        recorded = _location(node_id, attrs)
+        if recorded is None:
+            continue
+        match = match_s3(query, recorded, _is_prefix(attrs))
+        if match is None:
+            continue
+        hits.append(ImpactHit(
+            node=node_ref(graph, node_id),
+            uri=recorded.uri,
+            match=match.value,
+            data_type=_data_type(attrs),
+            consumers=_consumers(graph, node_id),
+        ))
+    hits.sort(key=lambda hit: (hit.uri, hit.node.id))
+    return hits
+
+
+def _location(node_id: str, attrs: dict[str, Any]) -> S3Location | None:
+    text = attrs.get("uri") or node_id
+    if not isinstance(text, str) or "://" not in text:
+        return None
+    try:
+        return parse_s3_uri(text)
+    except InvalidURIError:
+        # File-system inputs (efs://, fsx://) and image URIs are not S3 locations.
+        return None
+
+
+def _is_prefix(attrs: dict[str, Any]) -> bool:
+    if attrs.get("is_prefix") is not None:
+        return bool(attrs["is_prefix"])
+    data_type = _data_type(attrs)
+    if attrs.get("kind") == NodeKind.ARTIFACT:
+        return False
+    return data_type in (None, "S3Prefix")
+
+
+def _data_type(attrs: dict[str, Any]) -> str | None:
+    value = attrs.get("data_type")
+    return None if value is None else str(value)
+
+
+def _consumers(graph: LineageGraph, node_id: str) -> list[Consumer]:
+    consumers = [
+        Consumer(node_ref(graph, source), _channel(data), Relation(data["relation"]).value)
+        for source, _, data in graph.in_edges(node_id)
+        if data["relation"] in _INPUT_RELATIONS
+    ]
+    consumers.sort(key=lambda consumer: (consumer.job.id, consumer.channel or ""))
+    return consumers
+
+
+def _channel(data: dict[str, Any]) -> str | None:
+    channel = data.get("channel")
+    return None if channel is None else str(channel)
+
+
+def _possible_hits(
+    graph: LineageGraph, query: S3Location, known: set[str]
+) -> list[PossibleHit]:
+    # Without opening a manifest nobody can tell which objects it lists, so every job reading
+    # an unresolved manifest may have read the queried data.
+    possible: list[PossibleHit] = []
+    for node_id in graph.nodes_of_kind(NodeKind.DATASET):
+        attrs = graph.node(node_id)
+        if _data_type(attrs) not in MANIFEST_TYPES or attrs.get("resolved"):
+            continue
+        recorded = _location(node_id, attrs)
+        if recorded is not None and match_s3(query, recorded, False) is not None:
+            continue
+        for source, _, data in graph.in_edges(node_id):
+            if data["relation"] not in _INPUT_RELATIONS or source in known:
+                continue
+            possible.append(PossibleHit(
+                job=node_ref(graph, source),
+                channel=_channel(data),
+                manifest=node_ref(graph, node_id),
+                reason=f"reads the unresolved {_data_type(attrs)} {recorded or node_id}, "
+                       "which may list the queried data",
+            ))
+    possible.sort(key=lambda hit: (hit.job.id, hit.channel or ""))
+    return possible
+
+
+# --- downstream -----------------------------------------------------------------------------
+
+
+def _downstream(graph: LineageGraph, start: set[str]) -> set[str]:
+    reached: set[str] = set()
+    for node_id in start:
+        reached.update(graph.downstream(node_id))
+    return reached - start
+
+
+def _group(graph: LineageGraph, ids: set[str]) -> dict[str, list[NodeRef]]:
+    groups: dict[str, list[NodeRef]] = {name: [] for name in DOWNSTREAM_GROUPS}
+    kind_group = {kind: name for name, kinds in DOWNSTREAM_GROUPS.items() for kind in kinds}
+    for node_id in ids:
+        name = kind_group.get(graph.kind(node_id), "other")
+        groups.setdefault(name, []).append(node_ref(graph, node_id))
+    for refs in groups.values():
+        refs.sort(key=lambda ref: (ref.kind, ref.label, ref.id))
+    return groups
+
+
+def _endpoint_states(
+    graph: LineageGraph, configs: list[str]
+) -> tuple[list[EndpointImpact], list[NodeRef]]:
+    states = {Relation.USES_CONFIG: "live", Relation.PENDING_CONFIG: "pending"}
+    endpoints: list[EndpointImpact] = []
+    unused: list[NodeRef] = []
+    for config_id in configs:
+        users = [
+            EndpointImpact(node_ref(graph, source), node_ref(graph, config_id),
+                           states[Relation(data["relation"])])
+            for source, _, data in graph.in_edges(config_id)
+            if data["relation"] in states
+        ]
+        if users:
+            endpoints += users
+        else:
+            # NOTE: one crawl only shows each endpoint's current config; telling which
+            # endpoint served this config before needs the snapshots of a store.
+            unused.append(node_ref(graph, config_id))
+    endpoints.sort(key=lambda item: (item.state != "live", item.endpoint.label, item.config.id))
+    unused.sort(key=lambda ref: ref.label)
+    return endpoints, unused
+
+
+# --- warnings and coverage --------------------------------------------------------------------
+
+
+def _warnings(query: S3Location, hits: list[ImpactHit]) -> list[str]:
+    if not query.key or query.key.endswith("/"):
+        return []
+    siblings = [
+        hit.uri for hit in hits
+        if hit.match == MatchKind.QUERY_COVERS_RECORDED.value
+        and not parse_s3_uri(hit.uri).key.startswith(query.key + "/")
+    ]
+    warning = (
+        f"{query.uri} has no trailing slash, so it is matched as a key-name prefix and also "
+        f"covers keys that only start with it (such as {query.uri}_v2/); "
+        f"add a trailing slash to match only that folder"
+    )
+    if siblings:
+        warning += ". Matched that way: " + ", ".join(sorted(set(siblings)))
+    return [warning]
+
+
+def coverage_statement(location: str, coverage: dict[str, Any], has_possible: bool) -> str:
+    """Say what a crawl covered, for an answer that found no match for `location`."""
+    if has_possible:
+        opening = f"No dataset or artifact in the crawl is known to match {location}"
+    else:
+        opening = f"No dataset or artifact in the crawl matches {location}"
+    if not coverage:
+        return opening + "; the graph records no crawl coverage, so the searched scope is unknown."
+
+    accounts = ", ".join(coverage.get("accounts") or []) or "an unknown account"
+    regions = ", ".join(coverage.get("regions") or []) or "unknown regions"
+    counts = coverage.get("counts") or {}
+    counted = ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items())) or "nothing"
+    statement = f"{opening}. The crawl covered {accounts} in {regions}: {counted}"
+    if coverage.get("crawled_at"):
+        statement += f", crawled {coverage['crawled_at']}"
+    statement += "."
+    denied = coverage.get("denied") or []
+    if denied:
+        statement += " Not crawled (access denied): " + ", ".join(map(str, denied)) + "."
+    return statement
+
+
+def _refs_dict(groups: dict[str, list[NodeRef]]) -> dict[str, list[dict[str, Any]]]:
+    return {name: [ref.to_dict() for ref in refs] for name, refs in groups.items()}
