@@ -6,8 +6,10 @@ A recording is one JSON object whose `responses` maps a boto3 operation name (`s
 - a response dict, returned for any arguments;
 - `{"pages": [...]}`: successive calls get successive elements (the last one repeats), so an
   `{"error": ...}` element models a failed attempt that a retry moves past;
-- `{"by_args": [{"args": {...}, "response": ...}]}`: the first entry whose `args` are a subset
-  of the call's arguments answers, and its `response` may itself be any of these forms;
+- `{"by_args": [{"args": {...}, "response": ...}]}`: among the entries whose `args` are a subset
+  of the call's arguments, the one with the most arguments is used (the first of equals). So an
+  entry with `{}` is the fallback for calls no other entry matches. Its `response` may itself
+  be any of these forms;
 - `{"error": {"Code": ..., "Message": ...}}`: the call raises botocore's ClientError.
 
 An operation the recording does not contain raises `AccessDeniedException`, as AWS does for a
@@ -208,9 +210,13 @@ class RecordingClient:
             self._positions[id(pages)] = position + 1
             return self._select(pages[min(position, len(pages) - 1)], kwargs, operation)
         if "by_args" in response:
-            for entry in response["by_args"]:
-                if _is_subset(entry.get("args", {}), kwargs):
-                    return self._select(entry["response"], kwargs, operation)
+            matching = [
+                entry for entry in response["by_args"]
+                if _is_subset(entry.get("args", {}), kwargs)
+            ]
+            if matching:
+                best = max(matching, key=lambda entry: len(entry.get("args", {})))
+                return self._select(best["response"], kwargs, operation)
             # No entry matches these arguments: for a describe call that is how SageMaker
             # answers a name it does not know.
             name = next((str(v) for k, v in kwargs.items() if k.endswith("Name")), str(kwargs))
@@ -243,9 +249,16 @@ class RecordingWriter:
     matches the first page's entry, and repeated calls with the same arguments as `pages`.
     """
 
-    def __init__(self, client: Any, scrub: Callable[[Any], Any] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        scrub: Callable[[Any], Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
         self._client = client
         self._scrub = scrub or (lambda value: value)
+        # Top-level keys written beside "responses": account, region, recorded_at, description.
+        self.metadata: dict[str, Any] = dict(metadata or {})
         self._entries: dict[str, list[tuple[dict[str, Any], list[dict[str, Any]]]]] = {}
         self._lock = threading.Lock()
 
@@ -261,9 +274,14 @@ class RecordingWriter:
                 response = target(**kwargs)
             except ClientError as err:
                 error = err.response.get("Error", {})
-                self._keep(operation, kwargs, {"error": {
+                kept_error = {
                     "Code": error.get("Code", "Unknown"), "Message": error.get("Message", ""),
-                }})
+                }
+                # Keep a status other than 400 so that a replayed server error is still a 5xx.
+                status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                if status and status != 400:
+                    kept_error["HTTPStatusCode"] = status
+                self._keep(operation, kwargs, {"error": kept_error})
                 raise
             kept = {k: v for k, v in response.items() if k != "ResponseMetadata"}
             self._keep(operation, kwargs, kept)
@@ -290,7 +308,7 @@ class RecordingWriter:
                     {"args": args, "response": found[0] if len(found) == 1 else {"pages": found}}
                     for args, found in ordered
                 ]}
-        return self._scrub({"responses": responses})
+        return self._scrub({**encode_json(self.metadata), "responses": responses})
 
     def write(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.document(), indent=1, sort_keys=False) + "\n")

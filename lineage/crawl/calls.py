@@ -1,0 +1,251 @@
+"""Call SageMaker operations with retries and read paginated listings.
+
+Every API call of the crawler goes through `Caller.call`. It counts each attempt in the crawl
+report and retries throttling, server errors and timeouts with exponential backoff and jitter.
+It turns the final error into a `CallFailure` with a `FailureKind` the crawler can act on.
+`paginate` is the one loop over `NextToken` for every list and search operation.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
+
+from lineage.crawl.result import CrawlReport
+
+logger = logging.getLogger(__name__)
+
+THROTTLING_CODES = frozenset({
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+})
+SERVER_ERROR_CODES = frozenset({
+    "InternalFailure",
+    "InternalServerError",
+    "InternalError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+})
+DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
+UNSUPPORTED_CODES = frozenset({"UnknownOperation", "UnknownOperationException", "InvalidAction"})
+NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
+
+# SageMaker Describe* calls report a missing resource as ValidationException with one of these
+# phrases ("Could not find model ...", "Requested resource not found.", "... does not exist.").
+_NOT_FOUND_MESSAGE = re.compile(r"could not find|not found|does not exist", re.IGNORECASE)
+
+_TIMEOUT_ERRORS = (
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    EndpointConnectionError,
+    ConnectionClosedError,
+)
+
+DEFAULT_PAGE_SIZE = 100
+
+
+class FailureKind(str, Enum):
+    """Why a call failed, in the terms the crawler decides on."""
+
+    NOT_FOUND = "not found"
+    DENIED = "access denied"
+    THROTTLED = "throttled"
+    UNAVAILABLE = "server error or timeout"
+    UNSUPPORTED = "operation not supported"
+    INVALID = "invalid request"
+    OTHER = "error"
+
+    @property
+    def retryable(self) -> bool:
+        return self in (FailureKind.THROTTLED, FailureKind.UNAVAILABLE)
+
+
+class CallFailure(Exception):
+    """An API call that failed for good (after retries, when the error was retryable)."""
+
+    def __init__(
+        self, operation: str, kind: FailureKind, code: str, message: str, attempts: int
+    ) -> None:
+        self.operation = operation
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.attempts = attempts
+        super().__init__(f"{operation} failed with {code}: {message}")
+
+
+def error_code(err: Exception) -> str:
+    """Return the AWS error code of a ClientError, or the exception class name otherwise."""
+    if isinstance(err, ClientError):
+        return str(err.response.get("Error", {}).get("Code", "Unknown"))
+    return type(err).__name__
+
+
+def error_message(err: Exception) -> str:
+    if isinstance(err, ClientError):
+        return str(err.response.get("Error", {}).get("Message", ""))
+    return str(err)
+
+
+def classify_error(err: Exception) -> FailureKind:
+    """Sort a botocore exception into the failure kinds the crawler handles differently."""
+    if isinstance(err, _TIMEOUT_ERRORS):
+        return FailureKind.UNAVAILABLE
+    if isinstance(err, ParamValidationError):
+        # The installed botocore does not know a parameter or operation the crawler sends.
+        return FailureKind.UNSUPPORTED
+    if not isinstance(err, ClientError):
+        return FailureKind.OTHER
+
+    code = error_code(err)
+    status = int(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    if code in THROTTLING_CODES:
+        return FailureKind.THROTTLED
+    if code in SERVER_ERROR_CODES or status >= 500:
+        return FailureKind.UNAVAILABLE
+    if code in DENIED_CODES:
+        return FailureKind.DENIED
+    if code in UNSUPPORTED_CODES:
+        return FailureKind.UNSUPPORTED
+    if code in NOT_FOUND_CODES:
+        return FailureKind.NOT_FOUND
+    if code == "ValidationException":
+        if _NOT_FOUND_MESSAGE.search(error_message(err)):
+            return FailureKind.NOT_FOUND
+        return FailureKind.INVALID
+    return FailureKind.OTHER
+
+
+@dataclass
+class Caller:
+    """Send API calls through one client, with retries, counting every attempt in `report`.
+
+    A retry re-sends the same arguments, so a retried page keeps its NextToken. The delay before
+    retry n (n = 1, 2, ...) is drawn from [d/2, d] with d = min(max_delay, base_delay * 2**(n-1))
+    seconds ("equal jitter"), so concurrent crawlers do not retry in step.
+    """
+
+    client: Any
+    report: CrawlReport
+    sleep: Callable[[float], None] = time.sleep
+    max_attempts: int = 8
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+    jitter: Callable[[], float] = field(default=random.random)
+
+    def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        """Call `operation` with `kwargs`; raise CallFailure when it fails for good."""
+        method = getattr(self.client, operation, None)
+        if method is None:
+            raise CallFailure(
+                operation, FailureKind.UNSUPPORTED, "UnknownOperation",
+                f"the client has no method {operation}; upgrade boto3", 0,
+            )
+
+        attempt = 0
+        while True:
+            attempt += 1
+            self.report.count_call(operation)
+            try:
+                response = method(**kwargs)
+            except (ClientError, BotoCoreError) as err:
+                kind = classify_error(err)
+                if kind is FailureKind.THROTTLED:
+                    self.report.throttled += 1
+                if not kind.retryable or attempt >= max(1, self.max_attempts):
+                    raise CallFailure(
+                        operation, kind, error_code(err), error_message(err), attempt
+                    ) from err
+
+                delay = self.backoff(attempt)
+                self.report.retries += 1
+                logger.debug(
+                    "%s %s (%s), attempt %d of %d; retrying in %.2f s",
+                    operation, kind.value, error_code(err), attempt, self.max_attempts, delay,
+                )
+                self.sleep(delay)
+                continue
+
+            return {k: v for k, v in response.items() if k != "ResponseMetadata"}
+
+    def backoff(self, attempt: int) -> float:
+        """Return the delay in seconds before retry number `attempt` (1 for the first)."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return ceiling / 2 + self.jitter() * ceiling / 2
+
+
+@dataclass
+class Listing:
+    """The result of a paginated read: the items of the pages read, and why it stopped early."""
+
+    items: list[dict[str, Any]]
+    pages: int
+    failure: CallFailure | None = None
+    repeated_token: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.failure is None and self.repeated_token is None
+
+
+def paginate(
+    caller: Caller,
+    operation: str,
+    result_key: str,
+    args: dict[str, Any] | None = None,
+    page_size: int | None = DEFAULT_PAGE_SIZE,
+    on_page: Callable[[int, int], None] | None = None,
+) -> Listing:
+    """Read every page of a list or search operation.
+
+    Follows NextToken until a response has none. An empty page that carries a token does not
+    end the listing, because filtered SageMaker list calls return such pages. A token seen
+    before ends it, so a service that repeats a token cannot loop forever. A page that fails
+    after retries ends it too, and the items of the pages already read are kept in the result.
+    `on_page(pages_read, items_so_far)` is called after each page.
+    """
+    request = dict(args or {})
+    if page_size is not None:
+        request["MaxResults"] = page_size
+
+    items: list[dict[str, Any]] = []
+    seen_tokens: set[str] = set()
+    pages = 0
+    while True:
+        try:
+            response = caller.call(operation, **request)
+        except CallFailure as failure:
+            return Listing(items, pages, failure=failure)
+
+        pages += 1
+        items.extend(response.get(result_key) or [])
+        logger.debug("%s page %d: %d items so far", operation, pages, len(items))
+        if on_page is not None:
+            on_page(pages, len(items))
+
+        token = response.get("NextToken")
+        if not token:
+            return Listing(items, pages)
+        if token in seen_tokens:
+            return Listing(items, pages, repeated_token=str(token))
+        seen_tokens.add(token)
+        request["NextToken"] = token

@@ -1,0 +1,505 @@
+"""Read SageMaker resources through a client into a CrawlResult.
+
+A full crawl reads TrainingJob, Model, Endpoint, ModelPackage and HyperParameterTuningJob with
+Search (100 full records a page, tags included). When Search is denied or does not support a
+kind, it falls back to the kind's list operation and one describe call per item. It describes
+each endpoint config an endpoint uses, once per name. It lists and describes processing jobs,
+transform jobs and inference components, and lists model package groups. Last, it describes the
+models and model packages that other records name but the listings did not return.
+
+A seeded crawl starts from named resources and follows references instead of listing:
+endpoint -> endpoint config -> model -> model package; model artifact -> the training job its
+path names; processing job -> training job; training job -> tuning job. It needs only describe
+calls, so a recording of describe responses can be crawled.
+
+The crawl never stops on one resource. A resource that cannot be read becomes a placeholder
+record: the name and ARN fields (or the list summary) plus RECORD_META `status` and `reason`.
+The report's `unresolved` maps a kind to the names that stayed unreadable because of
+throttling, server errors or unexpected errors (not those that were deleted or denied).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from lineage.crawl.calls import Caller, CallFailure, FailureKind, Listing, paginate
+from lineage.crawl.references import Reference, references
+from lineage.crawl.result import (
+    RECORD_META,
+    CrawlResult,
+    PlaceholderStatus,
+    RecordKind,
+)
+from lineage.crawl.specs import FULL_CRAWL_ORDER, SPECS, TAGS_KEY, TAGS_OP, KindSpec
+from lineage.identity import arn_key, is_arn, name_from_arn, parse_arn
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, int], None]
+
+_PLACEHOLDER_STATUS = {
+    FailureKind.NOT_FOUND: PlaceholderStatus.DELETED,
+    FailureKind.DENIED: PlaceholderStatus.NO_PERMISSION,
+    FailureKind.THROTTLED: PlaceholderStatus.THROTTLED,
+}
+# Failures that leave a resource unresolved (worth a re-crawl), not a definite result.
+_UNRESOLVED_STATUSES = (PlaceholderStatus.THROTTLED, PlaceholderStatus.FAILED)
+# First-page Search failures that mean "use list and describe for this kind instead".
+_SEARCH_FALLBACK = (FailureKind.DENIED, FailureKind.UNSUPPORTED, FailureKind.INVALID)
+
+
+def crawl(
+    client: Any,
+    *,
+    seeds: list[tuple[RecordKind, str]] | None = None,
+    kinds: set[RecordKind] | None = None,
+    fetch_tags: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    max_attempts: int = 8,
+    account: str | None = None,
+    region: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> CrawlResult:
+    """Crawl SageMaker through `client` (a boto3 client, RecordingClient or RecordingWriter).
+
+    Without `seeds`, a full crawl of `kinds` (default: every kind the crawler reads). With
+    `seeds`, a crawl from those (kind, name or ARN) pairs that follows references into `kinds`.
+    `fetch_tags` adds list_tags calls for records read with describe (Search records carry
+    their tags already). `sleep` waits between retries and `max_attempts` bounds the attempts of
+    one call. `account` and `region` override what the client and the ARNs tell.
+    `progress(kind, records_of_that_kind)` is called after each record.
+    """
+    session = _CrawlSession(
+        client,
+        kinds=set(kinds) if kinds is not None else set(FULL_CRAWL_ORDER),
+        fetch_tags=fetch_tags,
+        caller_sleep=sleep,
+        max_attempts=max_attempts,
+        account=account,
+        region=region if region is not None else client_region(client),
+        progress=progress,
+    )
+    session.report.started = datetime.now(timezone.utc)
+    if seeds is None:
+        session.run_full()
+    else:
+        session.run_seeded(seeds)
+    session.finish()
+    return session.result
+
+
+def client_region(client: Any) -> str | None:
+    """Return the region of a RecordingClient (`.region`) or a boto3 client (`.meta`)."""
+    region = getattr(client, "region", None)
+    if isinstance(region, str):
+        return region
+    meta = getattr(client, "meta", None)
+    region_name = getattr(meta, "region_name", None)
+    return region_name if isinstance(region_name, str) else None
+
+
+def _client_account(client: Any) -> str | None:
+    account = getattr(client, "account", None)
+    return account if isinstance(account, str) and account else None
+
+
+def _noun(kind: RecordKind, count: int) -> str:
+    words = SPECS[kind].arn_type.replace("-", " ") if kind in SPECS else kind.value
+    return words if count == 1 else words + "s"
+
+
+class _CrawlSession:
+    """The state of one crawl: the caller, the records read so far and their index."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        kinds: set[RecordKind],
+        fetch_tags: bool,
+        caller_sleep: Callable[[float], None],
+        max_attempts: int,
+        account: str | None,
+        region: str | None,
+        progress: ProgressCallback | None,
+    ) -> None:
+        self.result = CrawlResult()
+        self.report = self.result.report
+        self.caller = Caller(client, self.report, sleep=caller_sleep, max_attempts=max_attempts)
+        self.kinds = kinds
+        self.fetch_tags = fetch_tags
+        self.account = account or _client_account(client)
+        self.region = region
+        self.progress = progress
+        # Records by kind and lookup key (lower-cased name, or arn_key of the ARN).
+        self._index: dict[RecordKind, dict[str, dict[str, Any]]] = {}
+        # Describe calls already made, so each resource is described at most once.
+        self._attempted: set[tuple[RecordKind, str]] = set()
+        self._tags_denied = False
+
+    # --- crawl modes ----------------------------------------------------------------------
+
+    def run_full(self) -> None:
+        for kind in FULL_CRAWL_ORDER:
+            if kind not in self.kinds:
+                continue
+            spec = SPECS[kind]
+            logger.info("crawling %s", spec.label)
+            if kind is RecordKind.ENDPOINT_CONFIG:
+                self._describe_referenced((RecordKind.ENDPOINT,), kind)
+            elif spec.search_resource and self._search(spec):
+                continue
+            elif spec.describe_op is None:
+                self._list_only(spec)
+            else:
+                self._list_and_describe(spec)
+
+        # Records other records name but no listing returned (deleted, or not readable).
+        if RecordKind.MODEL in self.kinds:
+            self._describe_referenced(
+                (RecordKind.ENDPOINT_CONFIG, RecordKind.INFERENCE_COMPONENT), RecordKind.MODEL
+            )
+        if RecordKind.MODEL_PACKAGE in self.kinds:
+            self._describe_referenced((RecordKind.MODEL,), RecordKind.MODEL_PACKAGE)
+
+    def run_seeded(self, seeds: Iterable[tuple[RecordKind, str]]) -> None:
+        queue: deque[Reference] = deque(Reference(RecordKind(k), name) for k, name in seeds)
+        while queue:
+            reference = queue.popleft()
+            spec = SPECS.get(reference.kind)
+            if spec is None or spec.describe_op is None:
+                self.report.warn(
+                    f"seed {reference.kind.value} {reference.identifier!r} was skipped: the "
+                    "crawler cannot describe that kind; seed one of "
+                    + ", ".join(k.value for k, s in SPECS.items() if s.describe_op)
+                )
+                continue
+
+            record = self._ensure(reference)
+            if record is None or "status" in record[RECORD_META]:
+                continue
+            for found in references(reference.kind, record):
+                if found.kind in self.kinds and self._find(found.kind, found.identifier) is None:
+                    queue.append(found)
+
+    # --- reading one kind -----------------------------------------------------------------
+
+    def _search(self, spec: KindSpec) -> bool:
+        """Read a kind with Search; return False when the caller should list it instead."""
+        resource = str(spec.search_resource)
+        listing = paginate(self.caller, "search", "Results", {"Resource": resource})
+        failure = listing.failure
+        if listing.pages == 0 and failure is not None and failure.kind in _SEARCH_FALLBACK:
+            self.report.warn(
+                f"search for {resource} failed with {failure.code} ({failure.message}); "
+                f"reading {resource} with {spec.list_op} and {spec.describe_op} instead"
+            )
+            return False
+
+        for item in listing.items:
+            record = item.get(resource)
+            if spec.search_inner_key and isinstance(record, dict):
+                record = record.get(spec.search_inner_key)
+            if not isinstance(record, dict):
+                continue
+            if self._find(spec.kind, self._identifier(spec, record)) is None:
+                self._add(spec.kind, record, "search")
+        self._note_incomplete(spec, listing, "search")
+        return True
+
+    def _list_and_describe(self, spec: KindSpec) -> None:
+        listing = self._list(spec)
+        if listing is None:
+            return
+        for summary in listing.items:
+            identifier = self._identifier(spec, summary)
+            if not identifier:
+                self.report.warn(f"{spec.list_op} returned an item without a name: {summary!r}")
+                continue
+            if self._find(spec.kind, identifier) is not None:
+                continue
+            self._attempted.add((spec.kind, self._key(identifier)))
+            self._describe(spec, identifier, summary=summary)
+        self._note_incomplete(spec, listing, str(spec.list_op))
+
+    def _list_only(self, spec: KindSpec) -> None:
+        listing = self._list(spec)
+        if listing is None:
+            return
+        for summary in listing.items:
+            self._add(spec.kind, summary, "list")
+        self._note_incomplete(spec, listing, str(spec.list_op))
+
+    def _list(self, spec: KindSpec) -> Listing | None:
+        """List a kind; return None (and mark the kind denied) when listing is not allowed."""
+        listing = paginate(self.caller, str(spec.list_op), spec.list_key, dict(spec.list_args))
+        failure = listing.failure
+        if listing.pages == 0 and failure is not None and failure.kind is FailureKind.DENIED:
+            if spec.label not in self.report.denied:
+                self.report.denied.append(spec.label)
+            self.report.warn(
+                f"{spec.label} skipped: {spec.list_op} was denied ({failure.message}); "
+                f"grant sagemaker:{_api_name(str(spec.list_op))} to read it"
+            )
+            return None
+        return listing
+
+    def _describe_referenced(self, sources: tuple[RecordKind, ...], target: RecordKind) -> None:
+        """Describe every `target` resource that records of `sources` name and are not read."""
+        for source in sources:
+            for record in list(self.result.of(source)):
+                for reference in references(source, record):
+                    if reference.kind is target and not reference.guessed:
+                        self._ensure(reference)
+
+    # --- reading one resource -------------------------------------------------------------
+
+    def _ensure(self, reference: Reference) -> dict[str, Any] | None:
+        """Return the record of a referenced resource, describing it on first request."""
+        found = self._find(reference.kind, reference.identifier)
+        if found is not None:
+            return found
+        attempt = (reference.kind, self._key(reference.identifier))
+        if attempt in self._attempted:
+            return None
+        self._attempted.add(attempt)
+        spec = SPECS[reference.kind]
+        return self._describe(spec, reference.identifier, guessed=reference.guessed)
+
+    def _describe(
+        self,
+        spec: KindSpec,
+        identifier: str,
+        summary: dict[str, Any] | None = None,
+        guessed: bool = False,
+    ) -> dict[str, Any] | None:
+        operation = str(spec.describe_op)
+        try:
+            response = self.caller.call(operation, **{spec.describe_arg: identifier})
+        except CallFailure as failure:
+            self._on_describe_failure(spec, identifier, summary, failure, guessed)
+            return None
+
+        if self.fetch_tags and TAGS_KEY not in response:
+            tags = self._tags(response.get(spec.arn_field))
+            if tags is not None:
+                response[TAGS_KEY] = tags
+        return self._add(spec.kind, response, "describe")
+
+    def _on_describe_failure(
+        self,
+        spec: KindSpec,
+        identifier: str,
+        summary: dict[str, Any] | None,
+        failure: CallFailure,
+        guessed: bool,
+    ) -> None:
+        where = f"{failure.operation} for {spec.label} {identifier!r}"
+        if guessed:
+            # The name came from an artifact path, so "not found" only means the guess was wrong.
+            if failure.kind is FailureKind.NOT_FOUND:
+                logger.info("%s: no such job (%s)", where, failure.message)
+            else:
+                self.report.warn(f"{where} failed with {failure.code}: {failure.message}")
+            return
+
+        status = _PLACEHOLDER_STATUS.get(failure.kind, PlaceholderStatus.FAILED)
+        if status is PlaceholderStatus.DELETED and self._is_foreign(identifier):
+            status = PlaceholderStatus.OTHER_ACCOUNT
+        if failure.kind is FailureKind.INVALID:
+            self.report.warn(
+                f"{where} was rejected with {failure.code}: {failure.message}; the request may "
+                "be wrong for this resource, so it is kept as a placeholder"
+            )
+        elif status is PlaceholderStatus.FAILED:
+            self.report.warn(
+                f"{where} failed with {failure.code} after {failure.attempts} attempts: "
+                f"{failure.message}"
+            )
+
+        fields = dict(summary) if summary else _identity_fields(spec, identifier)
+        reason = f"{failure.operation}: {failure.code}: {failure.message}".rstrip(": ")
+        self._add(spec.kind, fields, "list" if summary else "describe", status, reason)
+        if status in _UNRESOLVED_STATUSES:
+            self.report.unresolved.setdefault(spec.label, []).append(name_from_arn(identifier))
+
+    def _tags(self, arn: Any) -> list[dict[str, Any]] | None:
+        """Read a resource's tags with list_tags (all pages), or None when they are unreadable."""
+        if self._tags_denied or not isinstance(arn, str) or not arn:
+            return None
+        listing = paginate(self.caller, TAGS_OP, TAGS_KEY, {"ResourceArn": arn})
+        failure = listing.failure
+        if failure is None:
+            return listing.items
+        if failure.kind is FailureKind.DENIED:
+            self._tags_denied = True
+            self.report.warn(
+                f"tags not read: list_tags was denied ({failure.message}); "
+                "grant sagemaker:ListTags or crawl without tags"
+            )
+            return None
+        self.report.warn(f"tags of {arn} not read completely: {failure.code}: {failure.message}")
+        return listing.items or None
+
+    # --- records and the index ------------------------------------------------------------
+
+    def _add(
+        self,
+        kind: RecordKind,
+        record: dict[str, Any],
+        source: str,
+        status: PlaceholderStatus | None = None,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        stored = dict(record)
+        account, region = self.account, self.region
+        arn = stored.get(SPECS[kind].arn_field) if kind in SPECS else None
+        if isinstance(arn, str) and is_arn(arn):
+            parsed = parse_arn(arn)
+            account, region = parsed.account or account, parsed.region or region
+            # A list summary's ARN names the crawled account too; a referenced ARN may not.
+            if self.account is None and (status is None or source == "list"):
+                self.account = parsed.account
+
+        meta: dict[str, Any] = {"account": account, "region": region, "source": source}
+        if status is not None:
+            meta["status"] = status.value
+            meta["reason"] = reason or status.value
+        stored[RECORD_META] = meta
+
+        self.result.add(kind, stored)
+        self._index_record(kind, stored)
+        if self.progress is not None:
+            self.progress(kind.value, len(self.result.of(kind)))
+        return stored
+
+    def _index_record(self, kind: RecordKind, record: dict[str, Any]) -> None:
+        spec = SPECS.get(kind)
+        if spec is None:
+            return
+        keys = self._index.setdefault(kind, {})
+        arn = record.get(spec.arn_field)
+        if isinstance(arn, str) and is_arn(arn):
+            keys[arn_key(arn)] = record
+        name = record.get(spec.name_field)
+        # A versioned package's ModelPackageName is its group's name, shared by every version.
+        if isinstance(name, str) and name and not record.get("ModelPackageVersion"):
+            keys[name.lower()] = record
+
+    def _find(self, kind: RecordKind, identifier: str) -> dict[str, Any] | None:
+        if not identifier:
+            return None
+        return self._index.get(kind, {}).get(self._key(identifier))
+
+    @staticmethod
+    def _key(identifier: str) -> str:
+        return arn_key(identifier) if is_arn(identifier) else identifier.lower()
+
+    @staticmethod
+    def _identifier(spec: KindSpec, record: dict[str, Any]) -> str:
+        preferred = spec.arn_field if spec.describe_by_arn else spec.name_field
+        value = record.get(preferred) or record.get(spec.arn_field) or record.get(spec.name_field)
+        return str(value or "")
+
+    def _is_foreign(self, identifier: str) -> bool:
+        if not is_arn(identifier) or self.account is None:
+            return False
+        return parse_arn(identifier).account not in ("", self.account)
+
+    def _note_incomplete(self, spec: KindSpec, listing: Listing, operation: str) -> None:
+        if listing.failure is not None:
+            failure = listing.failure
+            page = listing.pages + 1
+            self.report.partial.append(f"{spec.label}: stopped at page {page}")
+            self.report.warn(
+                f"{operation} for {spec.label} stopped at page {page} after {failure.attempts} "
+                f"attempts ({failure.code}: {failure.message}); kept the {len(listing.items)} "
+                "items of the pages before it"
+            )
+        elif listing.repeated_token is not None:
+            self.report.partial.append(
+                f"{spec.label}: stopped after page {listing.pages} (repeated NextToken)"
+            )
+            self.report.warn(
+                f"{operation} for {spec.label} returned NextToken {listing.repeated_token!r} a "
+                f"second time at page {listing.pages}; stopped there to avoid an endless loop"
+            )
+
+    # --- the report -----------------------------------------------------------------------
+
+    def finish(self) -> None:
+        report = self.report
+        accounts: set[str] = set()
+        for records in self.result.records.values():
+            for record in records:
+                meta = record[RECORD_META]
+                if meta["account"] is None:
+                    meta["account"] = self.account
+                if meta["account"] and ("status" not in meta or meta["source"] == "list"):
+                    accounts.add(meta["account"])
+        if self.account:
+            accounts.add(self.account)
+
+        report.accounts = sorted(accounts)
+        report.regions = [self.region] if self.region else []
+        report.counts = {kind.value: len(records) for kind, records in self.result.records.items()}
+        report.external = self._external_references()
+        for kind_label in report.unresolved:
+            self._warn_unresolved(RecordKind(kind_label))
+        report.finished = datetime.now(timezone.utc)
+        logger.info(
+            "crawl finished: %s records, %d calls, %d retries, %d warnings",
+            sum(report.counts.values()), report.total_calls, report.retries, len(report.warnings),
+        )
+
+    def _external_references(self) -> list[str]:
+        found: set[str] = set()
+        for kind, records in self.result.records.items():
+            for record in records:
+                for reference in references(kind, record):
+                    if self._is_foreign(reference.identifier):
+                        found.add(reference.identifier)
+        return sorted(found)
+
+    def _warn_unresolved(self, kind: RecordKind) -> None:
+        names_by_status: dict[str, list[str]] = {}
+        for record in self.result.of(kind):
+            status = record[RECORD_META].get("status")
+            if status in {s.value for s in _UNRESOLVED_STATUSES}:
+                name = self._identifier(SPECS[kind], record)
+                names_by_status.setdefault(status, []).append(name_from_arn(name))
+
+        for status, names in sorted(names_by_status.items()):
+            cause = "throttling" if status == PlaceholderStatus.THROTTLED.value else "errors"
+            listed_names = ", ".join(names[:10])
+            if len(names) > 10:
+                listed_names += f" and {len(names) - 10} more"
+            self.report.warn(
+                f"{len(names)} {_noun(kind, len(names))} unresolved due to {cause}: {listed_names}"
+            )
+
+
+def _identity_fields(spec: KindSpec, identifier: str) -> dict[str, Any]:
+    """Return the name and ARN fields a placeholder for `identifier` carries."""
+    if not is_arn(identifier):
+        return {spec.name_field: identifier}
+    fields: dict[str, Any] = {spec.arn_field: identifier}
+    resource_id = parse_arn(identifier).resource_id
+    group, slash, version = resource_id.partition("/")
+    if spec.kind is RecordKind.MODEL_PACKAGE and slash and version.isdigit():
+        # model-package/<group>/<version>: a versioned package is named after its group.
+        fields.update(
+            ModelPackageName=group, ModelPackageGroupName=group, ModelPackageVersion=int(version)
+        )
+    else:
+        fields[spec.name_field] = resource_id
+    return fields
+
+
+def _api_name(operation: str) -> str:
+    return "".join(part.capitalize() for part in operation.split("_"))
