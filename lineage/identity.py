@@ -237,6 +237,9 @@ def decode_hyperparameter(raw: str) -> str:
 def hyperparameter_number(raw: str) -> float | None:
     """Return the decoded value as a number, or None when it is not numeric."""
     text = decode_hyperparameter(raw).strip()
+    # float() accepts digit separators ("1_000"), which no JSON or API number uses.
+    if "_" in text:
+        return None
     try:
         value = float(text)
     except ValueError:
