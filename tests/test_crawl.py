@@ -176,7 +176,8 @@ def test_failing_page_marks_kind_partial() -> None:
 def test_model_search_unwraps_dashboard_record() -> None:
     client = RecordingClient({"responses": {"search": {"by_args": [
         {"args": {"Resource": "Model"}, "response": {"Results": [{"Model": {
-            "Model": {"ModelName": "m1", "ModelArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model/m1",
+            "Model": {"ModelName": "m1",
+                      "ModelArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model/m1",
                       "PrimaryContainer": {"Image": "img"}},
             "Endpoints": [{"EndpointName": "ep"}]}}]}},
     ]}}})

@@ -49,7 +49,8 @@ def test_scrub_keeps_names_keys_and_other_numbers() -> None:
 
     assert job["TrainingJobName"] == "churn-xgb"
     assert job["TrainingJobArn"].endswith(":training-job/churn-xgb")
-    assert job["ModelArtifacts"]["S3ModelArtifacts"].endswith("/models/churn-xgb/output/model.tar.gz")
+    artifact = job["ModelArtifacts"]["S3ModelArtifacts"]
+    assert artifact.endswith("/models/churn-xgb/output/model.tar.gz")
     assert job["HyperParameters"] == {"epochs": "10", "seed": "123456789012345"}
 
 

@@ -134,6 +134,9 @@ def test_scrubbed_recording_crawls_to_same_shape(tmp_path: Path) -> None:
     assert replayed.report.counts == first.report.counts
 
 
+_ARN_PREFIX = "arn:aws:sagemaker:us-east-1:111122223333:"
+
+
 def _round_trip_document() -> dict:
     """Throttled pages, a throttled job, a deleted package and tags across several kinds."""
     document = {"responses": {}}
@@ -144,7 +147,7 @@ def _round_trip_document() -> dict:
             "Code": "AccessDeniedException", "Message": "no search"}}},
         {"args": {"Resource": "Endpoint"}, "response": {"Results": [
             {"Endpoint": {"EndpointName": "legacy-ep",
-                          "EndpointArn": "arn:aws:sagemaker:us-east-1:111122223333:endpoint/legacy-ep",
+                          "EndpointArn": _ARN_PREFIX + "endpoint/legacy-ep",
                           "EndpointConfigName": "legacy-ep-config-2023",
                           "CreationTime": "2024-01-01T00:00:00Z"}}]}},
     ]}
@@ -159,7 +162,7 @@ def _records(result) -> dict[str, list]:
             "meta": record[RECORD_META]}
 
     return {
-        kind.value: sorted((json.dumps(clean(r), default=str, sort_keys=True)
-                            for r in result.of(kind)))
+        kind.value: sorted(json.dumps(clean(r), default=str, sort_keys=True)
+                            for r in result.of(kind))
         for kind in RecordKind if result.of(kind)
     }
