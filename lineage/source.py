@@ -101,7 +101,12 @@ def _load_recording(path: Path) -> Loaded:
     graph = build_graph(result)
 
     recorded_at = document.get("recorded_at")
-    graph.meta.setdefault("recorded_at", recorded_at)
+    if recorded_at:
+        # The records show the account as it was when recorded, not when replayed.
+        graph.meta["recorded_at"] = recorded_at
+        coverage = graph.meta.get("coverage")
+        if isinstance(coverage, dict):
+            coverage["crawled_at"] = recorded_at
     description = f"recording {path.name}"
     if recorded_at:
         description += f", recorded {recorded_at}"

@@ -30,7 +30,15 @@ def test_impact_object_inside_prefix_is_covered(graph):
     result = impact(graph, s3("data/train/part-0.csv"))
 
     assert _hit_matches(result) == {s3("data/train/"): "covers query"}
-    assert result.warnings
+    assert result.warnings == []
+
+
+def test_impact_object_query_with_sibling_warns(graph):
+    result = impact(graph, s3("manifests/train.man"))
+
+    assert _hit_matches(result) == {s3("manifests/train.manifest"): "within query"}
+    (warning,) = result.warnings
+    assert s3("manifests/train.manifest") in warning
 
 
 def test_impact_folder_query_excludes_sibling(graph):

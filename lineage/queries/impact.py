@@ -335,6 +335,12 @@ def _warnings(query: S3Location, hits: list[ImpactHit]) -> list[str]:
         if hit.match == MatchKind.QUERY_COVERS_RECORDED.value
         and not parse_s3_uri(hit.uri).key.startswith(query.key + "/")
     ]
+    # A last segment without a dot reads as a folder name, so a user may not expect the
+    # sibling keys; an object name such as part-0.csv is only warned about on a real sibling.
+    looks_like_folder = "." not in query.key.rsplit("/", 1)[-1]
+    if not siblings and not looks_like_folder:
+        return []
+
     warning = (
         f"{query.uri} has no trailing slash, so it is matched as a key-name prefix and also "
         f"covers keys that only start with it (such as {query.uri}_v2/); "

@@ -1,0 +1,95 @@
+"""The `lineage` command: crawl an account, query the lineage graph, run the app.
+
+Exit codes: 0 success; 1 the command ran but found nothing (impact: no match, not even a
+possible one; crawl: no record could be read); 2 invalid usage or input (unknown option, unknown
+node, invalid S3 location, missing or damaged recording or store). Errors print one message on
+stderr, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from lineage import __version__
+from lineage.cli import app, crawl, impact, trace
+from lineage.cli.table import visible
+from lineage.errors import LineageError
+
+
+def _optional_command(name: str) -> ModuleType | None:
+    # Commands written separately (search) may be absent; the others still work without them.
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name != name:
+            raise
+        return None
+
+
+search = _optional_command("lineage.cli.search")
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+_EPILOG = """exit codes:
+  0  success
+  1  the command found nothing: impact matched no location (not even possibly),
+     or crawl could read no record
+  2  invalid usage or input: unknown option or node, invalid S3 location, missing or
+     damaged recording or store
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with one subcommand per command module."""
+    parser = argparse.ArgumentParser(
+        prog="lineage",
+        description="Explore the lineage of SageMaker endpoints, models, training jobs and "
+                    "datasets. Query commands read the bundled sample account unless given "
+                    "--recording FILE or --db PATH.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log progress to stderr (-vv for debug detail)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (crawl, trace, impact, search, app):
+        if module is not None:
+            module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `lineage` command with `argv` (default: sys.argv[1:]) and return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+    _configure_logging(args.verbose)
+    try:
+        return int(args.handler(args))
+    except LineageError as err:
+        sys.stderr.write(f"lineage {args.command}: error: {visible(err)}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader of our output (such as `head`) went away; that is not an error.
+        return EXIT_OK
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING
+    if verbosity == 1:
+        level = logging.INFO
+    elif verbosity >= 2:
+        level = logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,7 @@
+"""Run the `lineage` command as `python -m lineage.cli`."""
+
+import sys
+
+from lineage.cli import main
+
+sys.exit(main())

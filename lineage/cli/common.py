@@ -1,0 +1,58 @@
+"""Options and output helpers shared by the query commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from lineage.cli.table import visible
+from lineage.source import Loaded, load
+
+
+def add_source_options(parser: argparse.ArgumentParser) -> None:
+    """Add --recording, --db and --json to a query command."""
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--recording", metavar="FILE",
+                        help="crawl this recording in memory instead of reading the sample data")
+    source.add_argument("--db", metavar="PATH",
+                        help="read the newest snapshot of this store (written by `lineage crawl`)")
+    parser.add_argument("--json", action="store_true",
+                        help='print JSON with "nodes" and "edges" instead of tables')
+
+
+def load_source(args: argparse.Namespace) -> Loaded:
+    """Load the graph named by --recording or --db, or the sample account without either."""
+    return load(recording=args.recording, db=args.db)
+
+
+def print_json(data: Any, out: TextIO | None = None) -> None:
+    """Print `data` as indented JSON; non-ASCII text stays readable, controls are escaped."""
+    stream = out or sys.stdout
+    stream.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def section(title: str, out: TextIO | None = None) -> None:
+    """Print a blank line and a section title."""
+    stream = out or sys.stdout
+    stream.write(f"\n{visible(title)}\n")
+
+
+def say(text: str, out: TextIO | None = None) -> None:
+    """Print one line of text with control characters made visible."""
+    stream = out or sys.stdout
+    stream.write(visible(text) + "\n")
+
+
+def emit(block: str, out: TextIO | None = None) -> None:
+    """Print text that is already safe, such as a table from `format_table`, as it is."""
+    stream = out or sys.stdout
+    stream.write(block + "\n")
+
+
+def ref_text(ref: Any) -> str:
+    """Return a node reference's label, with its placeholder status when it has one."""
+    if ref is None:
+        return ""
+    return f"{ref.label} ({ref.status})" if ref.status else str(ref.label)

@@ -1,0 +1,55 @@
+"""Aligned plain-text tables for the CLI, with control characters made visible."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+# Unicode categories printed as escapes: controls (Cc), format characters such as bidi
+# overrides and zero-width spaces (Cf), and line or paragraph separators (Zl, Zp).
+_HIDDEN_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
+
+
+def visible(value: Any) -> str:
+    """Return `value` as text in which control and invisible characters appear as escapes.
+
+    Resource names, tags and failure reasons come from the account, so a name containing an
+    ANSI escape or a newline must not move the cursor or forge table rows.
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if text.isprintable():
+        return text
+    return "".join(_escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    if unicodedata.category(char) not in _HIDDEN_CATEGORIES:
+        return char
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Return rows under headers, each column padded to its widest cell, without a trailing
+    newline. Cells pass through `visible()`; None prints as an empty cell.
+    """
+    cells = [[visible(cell) for cell in row] for row in rows]
+    widths = [len(header) for header in headers]
+    for row in cells:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell))
+
+    lines = [_line(headers, widths), _line(["-" * width for width in widths], widths)]
+    lines += [_line(row, widths) for row in cells]
+    return "\n".join(lines)
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
