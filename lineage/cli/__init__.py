@@ -1,9 +1,9 @@
 """The `lineage` command: crawl an account, query the lineage graph, run the app.
 
-Exit codes: 0 success; 1 the command ran but found nothing (impact: no match, not even a
-possible one; crawl: no record could be read); 2 invalid usage or input (unknown option, unknown
-node, invalid S3 location, missing or damaged recording or store). Errors print one message on
-stderr, without a traceback.
+Exit codes are 0 for success and 1 when the command ran but found nothing: impact matched no
+location, not even possibly, or crawl could read no record. Exit code 2 means invalid usage or
+input, such as an unknown option or node, an invalid S3 location, or a missing or damaged
+recording or store. Errors print one message on stderr, without a traceback.
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "app",
         help="open the Streamlit explorer",
-        description="Run the Streamlit explorer. It listens on 127.0.0.1 unless --address says "
-                    "otherwise, and reads the sample account unless given --recording or --db.",
+        description="Run the Streamlit explorer. It listens on 127.0.0.1 unless --address "
+                    "sets another address, and reads the sample account unless given "
+                    "--recording or --db.",
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help=f"TCP port of the web server (default: {DEFAULT_PORT})")

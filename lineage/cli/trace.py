@@ -132,14 +132,16 @@ def _print_producer(producer: Any) -> None:
         say(f"        image {producer.image}")
     if producer.tuning_job is not None:
         say(f"        tuning job {ref_text(producer.tuning_job)}")
-    rows = [(d.channel, d.uri, d.data_type, ", ".join(r.label for r in d.produced_by))
-            for d in producer.datasets]
+    rows = [(dataset.channel, dataset.uri, dataset.data_type,
+             ", ".join(ref.label for ref in dataset.produced_by))
+            for dataset in producer.datasets]
     if rows:
         emit(_indent(format_table(["channel", "dataset", "data type", "written by"], rows), 8))
-    shown = {k: v for k, v in producer.hyperparameters.items()
-             if not is_framework_hyperparameter(k)}
-    if shown:
-        emit(_indent(format_table(["hyperparameter", "value"], sorted(shown.items())), 8))
+    # Framework keys (sagemaker_program, ...) name the code, not a tuning choice.
+    tuning = {name: value for name, value in producer.hyperparameters.items()
+              if not is_framework_hyperparameter(name)}
+    if tuning:
+        emit(_indent(format_table(["hyperparameter", "value"], sorted(tuning.items())), 8))
     if producer.metrics:
         emit(_indent(format_table(["metric", "final value"], sorted(producer.metrics.items())), 8))
 
