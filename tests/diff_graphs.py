@@ -6,6 +6,7 @@ from typing import Any
 
 from lineage.graph import LineageGraph, NodeKind, Relation
 from lineage.identity import artifact_uri, decode_hyperparameter, sagemaker_arn
+from lineage.queries.diff import ChangeStatus, LineageDiff
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -181,3 +182,17 @@ def churn_story() -> LineageGraph:
     add_config(graph, "churn-prod-config-v1", [variant("AllTraffic", "churn-model-a")])
     add_config(graph, "churn-prod-config-v2", [variant("AllTraffic", "churn-model-b")])
     return graph
+
+
+def check_case_diff(result: LineageDiff, query: dict[str, Any]) -> dict[str, Any]:
+    """Assert a case fixture's `expect_changed` and `expect_unchanged` hyperparameters.
+
+    Returns the hyperparameter entries by name for further checks.
+    """
+    rows = {entry.name: entry for entry in result.hyperparameters}
+    for name, (before, after) in query["expect_changed"].items():
+        assert rows[name].status is ChangeStatus.CHANGED, name
+        assert (rows[name].before, rows[name].after) == (before, after), name
+    for name in query["expect_unchanged"]:
+        assert rows[name].status is ChangeStatus.EQUAL, name
+    return rows
