@@ -44,8 +44,10 @@ def make_client(
             f"AWS profile {profile!r} not found; list profiles with `aws configure list-profiles`"
         ) from err
 
+    # botocore's "max_attempts" counts retries after the first request, so {"max_attempts": 1}
+    # still sends two requests; "total_max_attempts" counts the first one too.
     config = Config(
-        retries={"max_attempts": 1, "mode": "standard"},
+        retries={"total_max_attempts": 1, "mode": "standard"},
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         user_agent_extra="sagemaker-lineage",
