@@ -144,6 +144,8 @@ class Caller:
     seconds ("equal jitter"), so concurrent crawlers do not retry in step.
     """
 
+    # NOTE: calls are sent one at a time; there is no rate limiter shared between crawlers
+    # of one account, so parallel crawls rely on backoff alone.
     client: Any
     report: CrawlReport
     sleep: Callable[[float], None] = time.sleep

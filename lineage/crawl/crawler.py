@@ -168,6 +168,8 @@ class _CrawlSession:
             self._describe_referenced((RecordKind.MODEL,), RecordKind.MODEL_PACKAGE)
 
     def run_seeded(self, seeds: Iterable[tuple[RecordKind, str]]) -> None:
+        # NOTE: endpoint configs of inference-component endpoints name no model, and this mode
+        # does not list the components of a seeded endpoint, so their models are not reached.
         queue: deque[Reference] = deque(Reference(RecordKind(k), name) for k, name in seeds)
         while queue:
             reference = queue.popleft()
