@@ -1,0 +1,545 @@
+"""Answer boto3-shaped `search()` requests from crawled records, as SageMaker Search does.
+
+The pipeline runs in order: validate the request, compile the SearchExpression, evaluate it to a
+set of record positions, sort, cut one page and issue a NextToken. Evaluation reads per-property
+columns that a SearchIndex builds on first use and keeps, with a value-to-records map for
+Equals, In and Contains and a sorted array for range operators, so repeated searches over a
+large account do not walk every record again.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import difflib
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage.crawl.result import CrawlResult
+from lineage.errors import SearchError
+from lineage.search.expression import (
+    RANGE_OPERATORS,
+    Condition,
+    Expression,
+    NestedCondition,
+    Operator,
+    compile_expression,
+)
+from lineage.search.properties import (
+    RESOURCE_KINDS,
+    HyperparameterValue,
+    PropertyType,
+    path_values,
+    raw_values,
+    schema_type,
+    search_record,
+    split_name,
+    typed_values,
+    value_type,
+)
+
+logger = logging.getLogger(__name__)
+
+# NOTE: the Search API reference gives no default for MaxResults; 10 is an assumption.
+DEFAULT_MAX_RESULTS = 10
+MAX_RESULTS_RANGE = (1, 100)
+SORT_ORDERS = ("Ascending", "Descending")
+DEFAULT_SORT_ORDER = "Descending"
+
+# The API sorts by LastModifiedTime by default; Search's Model record has no such field.
+_DEFAULT_SORT_BY = {"Model": "Model.CreationTime"}
+_LAST_MODIFIED = "LastModifiedTime"
+
+_REQUEST_KEYS = (
+    "Resource",
+    "SearchExpression",
+    "SortBy",
+    "SortOrder",
+    "NextToken",
+    "MaxResults",
+    "CrossAccountFilterOption",
+)
+_TOKEN_VERSION = 1
+
+
+@dataclass
+class Column:
+    """The typed values of one property for every record of one resource, by record position."""
+
+    kind: PropertyType
+    values: list[tuple[Any, ...]]
+    present: set[int]
+    _by_value: dict[Any, set[int]] | None = None
+    _sorted: dict[bool, tuple[list[float], list[int]]] = field(default_factory=dict)
+
+    def by_value(self) -> dict[Any, set[int]]:
+        """Map each distinct value (a hyperparameter's decoded text) to the records holding it."""
+        if self._by_value is None:
+            mapping: dict[Any, set[int]] = {}
+            for position, values in enumerate(self.values):
+                for value in values:
+                    key = value.text if isinstance(value, HyperparameterValue) else value
+                    mapping.setdefault(key, set()).add(position)
+            self._by_value = mapping
+        return self._by_value
+
+    def sorted_numbers(self, integer_mode: bool) -> tuple[list[float], list[int]]:
+        """Return every numeric value in ascending order with its record position.
+
+        In integer mode a hyperparameter's number is truncated toward zero first, as Search
+        treats decimal hyperparameters as integers when the filter value is an integer.
+        """
+        if integer_mode not in self._sorted:
+            pairs = []
+            for position, values in enumerate(self.values):
+                for value in values:
+                    number = _number_of(value, integer_mode)
+                    if number is not None:
+                        pairs.append((number, position))
+            pairs.sort()
+            self._sorted[integer_mode] = ([p[0] for p in pairs], [p[1] for p in pairs])
+        return self._sorted[integer_mode]
+
+
+def _number_of(value: Any, integer_mode: bool) -> float | None:
+    if isinstance(value, HyperparameterValue):
+        if value.number is None:
+            return None
+        return float(math.trunc(value.number)) if integer_mode else value.number
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+class SearchIndex:
+    """Crawled records of the searchable resources, with property columns built on demand.
+
+    Build one per crawl and reuse it: the first search on a property reads every record once,
+    later searches on it read the column. Not thread-safe while columns are being built.
+    """
+
+    def __init__(self, source: CrawlResult | Mapping[Any, Sequence[Mapping[str, Any]]]) -> None:
+        by_kind: Mapping[Any, Sequence[Mapping[str, Any]]] = (
+            source.records if isinstance(source, CrawlResult) else source
+        )
+        self._records: dict[str, list[dict[str, Any]]] = {}
+        for resource, kind in RESOURCE_KINDS.items():
+            records = by_kind.get(kind)
+            if records is None:
+                records = by_kind.get(resource, [])
+            self._records[resource] = [search_record(resource, record) for record in records]
+        self._columns: dict[tuple[str, str], Column] = {}
+        self._inferred: dict[tuple[str, str], PropertyType | None] = {}
+        self._names: dict[str, list[str]] = {}
+        self._lowered: dict[str, list[str]] = {}
+
+    def records(self, resource: str) -> list[dict[str, Any]]:
+        """Return the records of a resource as Search returns them, in crawl order."""
+        return self._records[_checked_resource(resource)]
+
+    def count(self, resource: str) -> int:
+        return len(self.records(resource))
+
+    # -- property names and types --------------------------------------------------------
+
+    def type_of(self, resource: str, name: str) -> PropertyType | None:
+        """Return a property's type from the service model, else from the crawled values."""
+        known = schema_type(resource, name)
+        if known is not None:
+            return known
+        key = (resource, name)
+        if key not in self._inferred:
+            self._inferred[key] = self._infer_type(resource, name)
+        return self._inferred[key]
+
+    def _infer_type(self, resource: str, name: str) -> PropertyType | None:
+        segments = split_name(name)
+        for record in self.records(resource):
+            for value in raw_values(resource, record, segments):
+                kind = value_type(value, segments[-1])
+                if kind is not None:
+                    return kind
+        return None
+
+    def property_names(self, resource: str) -> list[str]:
+        """Return every property name present in the crawled records, sorted without case."""
+        if resource not in self._names:
+            from lineage.search.suggest import collect_property_names
+
+            self._names[resource] = collect_property_names(resource, self.records(resource))
+        return self._names[resource]
+
+    def lowered_property_names(self, resource: str) -> list[str]:
+        """Return `property_names` lower-cased, in the same (sorted) order, for prefix lookup."""
+        if resource not in self._lowered:
+            self._lowered[resource] = [name.lower() for name in self.property_names(resource)]
+        return self._lowered[resource]
+
+    def close_names(self, resource: str, name: str) -> list[str]:
+        """Return up to three present property names that look like a misspelt `name`."""
+        return difflib.get_close_matches(name, self.property_names(resource), n=3, cutoff=0.75)
+
+    def column(self, resource: str, name: str, kind: PropertyType) -> Column:
+        key = (resource, name)
+        column = self._columns.get(key)
+        if column is None:
+            segments = split_name(name)
+            values = [
+                typed_values(raw_values(resource, record, segments), kind)
+                for record in self.records(resource)
+            ]
+            present = {position for position, found in enumerate(values) if found}
+            column = Column(kind, values, present)
+            self._columns[key] = column
+            logger.debug("built search column %s.%s over %d records", resource, name, len(values))
+        return column
+
+    # -- search ----------------------------------------------------------------------------
+
+    def search(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Answer one `search()` request; raise SearchError when the request is invalid."""
+        query = _parse_request(request)
+        expression = compile_expression(query.resource, query.expression, self)
+        sort_kind = self._sort_kind(query)
+
+        total = self.count(query.resource)
+        if expression is None:
+            matched: Iterable[int] = range(total)
+        else:
+            matched = self._evaluate(query.resource, expression)
+        ordered = self._sort(query, sort_kind, matched)
+
+        offset = _offset_from_token(query)
+        page = ordered[offset : offset + query.max_results]
+        records = self.records(query.resource)
+        response: dict[str, Any] = {
+            "Results": [{query.resource: records[position]} for position in page],
+            "TotalHits": {"Value": len(ordered), "Relation": "EqualTo"},
+        }
+        if offset + query.max_results < len(ordered):
+            response["NextToken"] = _make_token(offset + query.max_results, query.fingerprint)
+        return response
+
+    def _sort_kind(self, query: _Query) -> PropertyType | None:
+        kind = self.type_of(query.resource, query.sort_by)
+        if kind is None:
+            if query.sort_by_given:
+                message = f"SortBy: unknown property name {query.sort_by!r} for {query.resource}"
+                close = self.close_names(query.resource, query.sort_by)
+                if close:
+                    message += "; did you mean " + ", ".join(close) + "?"
+                raise SearchError(message)
+            return None
+        if kind is PropertyType.COMPOSITE:
+            raise SearchError(
+                f"SortBy {query.sort_by!r} is a structure, list or map; sort by one of its "
+                f"fields instead, such as {query.sort_by}.<field>"
+            )
+        return kind
+
+    def _sort(self, query: _Query, kind: PropertyType | None, matched: Iterable[int]) -> list[int]:
+        positions = sorted(matched)
+        if kind is None:
+            return positions
+        column = self.column(query.resource, query.sort_by, kind)
+        descending = query.sort_order == "Descending"
+        keyed: list[tuple[Any, int]] = []
+        missing: list[int] = []
+        for position in positions:
+            values = column.values[position]
+            if not values:
+                missing.append(position)
+                continue
+            keys = [_sort_key(value) for value in values]
+            # A list property sorts by its largest value when descending, its smallest otherwise.
+            keyed.append((max(keys) if descending else min(keys), position))
+        # Python's sort is stable with reverse=True too, so ties keep crawl order.
+        keyed.sort(key=lambda pair: pair[0], reverse=descending)
+        return [position for _, position in keyed] + missing
+
+    def _evaluate(self, resource: str, expression: Expression) -> set[int]:
+        parts: list[set[int]] = []
+        parts.extend(self._evaluate_condition(resource, item) for item in expression.conditions)
+        parts.extend(self._evaluate_nested(resource, item) for item in expression.nested)
+        parts.extend(self._evaluate(resource, item) for item in expression.subexpressions)
+        if expression.operator == "Or":
+            return set().union(*parts)
+        parts.sort(key=len)
+        result = set(parts[0])
+        for part in parts[1:]:
+            result &= part
+        return result
+
+    def _evaluate_condition(self, resource: str, condition: Condition) -> set[int]:
+        column = self.column(resource, condition.name, condition.kind)
+        everything = range(len(column.values))
+        operator = condition.operator
+
+        if operator is Operator.EXISTS:
+            return set(column.present)
+        if operator is Operator.NOT_EXISTS:
+            return set(everything) - column.present
+        if operator is Operator.NOT_EQUALS:
+            return set(everything) - _equal_positions(column, condition)
+        if operator is Operator.EQUALS:
+            return _equal_positions(column, condition)
+        if operator is Operator.IN:
+            by_value = column.by_value()
+            return set().union(*(by_value.get(choice, set()) for choice in condition.operand))
+        if operator is Operator.CONTAINS:
+            by_value = column.by_value()
+            hits = [
+                positions
+                for value, positions in by_value.items()
+                if isinstance(value, str) and condition.operand in value
+            ]
+            return set().union(*hits)
+        return _range_positions(column, condition)
+
+    def _evaluate_nested(self, resource: str, nested: NestedCondition) -> set[int]:
+        container = self.column(resource, nested.name, PropertyType.COMPOSITE)
+        candidates = set(container.present)
+
+        # A record can only match if each positive condition holds for some element, so the
+        # record-level columns narrow the records whose elements are then checked one by one.
+        for condition in nested.conditions:
+            if condition.operator not in (Operator.NOT_EQUALS, Operator.NOT_EXISTS):
+                candidates &= self._evaluate_condition(resource, condition)
+
+        records = self.records(resource)
+        matched = set()
+        for position in candidates:
+            elements = path_values(records[position], nested.segments)
+            if any(element_matches(element, nested.conditions) for element in elements):
+                matched.add(position)
+        return matched
+
+
+def element_matches(element: Any, conditions: Sequence[Condition]) -> bool:
+    """Return whether one list element satisfies every condition, with names relative to it."""
+    for condition in conditions:
+        values = typed_values(path_values(element, condition.segments), condition.kind)
+        if not values_match(condition, values):
+            return False
+    return True
+
+
+def values_match(condition: Condition, values: tuple[Any, ...]) -> bool:
+    """Evaluate a condition on the typed values of one record, without an index.
+
+    A property with several values (a list, such as every channel's S3Uri) matches when one of
+    them does; NotEquals holds when none of them equals the value, so a record without the
+    property matches NotEquals. Exists holds when there is at least one value.
+    """
+    operator = condition.operator
+    if operator is Operator.EXISTS:
+        return bool(values)
+    if operator is Operator.NOT_EXISTS:
+        return not values
+    if operator is Operator.NOT_EQUALS:
+        return not any(_value_equals(condition, value) for value in values)
+    if operator is Operator.EQUALS:
+        return any(_value_equals(condition, value) for value in values)
+    if operator is Operator.IN:
+        return any(_text(value) in condition.operand for value in values)
+    if operator is Operator.CONTAINS:
+        return any(condition.operand in _text(value) for value in values)
+    return any(_in_range(condition, value) for value in values)
+
+
+def _text(value: Any) -> str:
+    return value.text if isinstance(value, HyperparameterValue) else value
+
+
+def _value_equals(condition: Condition, value: Any) -> bool:
+    if isinstance(value, HyperparameterValue):
+        if condition.number is not None:
+            number = _number_of(value, condition.integer_mode)
+            return number is not None and number == condition.number
+        return value.text == condition.operand
+    return value == condition.operand
+
+
+def _in_range(condition: Condition, value: Any) -> bool:
+    limit = condition.number if condition.kind is PropertyType.HYPERPARAMETER else condition.operand
+    number = _number_of(value, condition.integer_mode)
+    if number is None or limit is None:
+        return False
+    operator = condition.operator
+    if operator is Operator.GREATER_THAN:
+        return number > limit
+    if operator is Operator.GREATER_THAN_OR_EQUAL_TO:
+        return number >= limit
+    if operator is Operator.LESS_THAN:
+        return number < limit
+    return number <= limit
+
+
+def _numeric_operand(condition: Condition) -> float:
+    if condition.kind is PropertyType.HYPERPARAMETER:
+        assert condition.number is not None, "validation lets only numeric values reach here"
+        return condition.number
+    return float(condition.operand)
+
+
+def _equal_positions(column: Column, condition: Condition) -> set[int]:
+    numeric = condition.kind in (PropertyType.NUMBER, PropertyType.TIMESTAMP) or (
+        condition.kind is PropertyType.HYPERPARAMETER and condition.number is not None
+    )
+    if not numeric:
+        return set(column.by_value().get(condition.operand, set()))
+    target = _numeric_operand(condition)
+    numbers, positions = column.sorted_numbers(condition.integer_mode)
+    low = bisect.bisect_left(numbers, target)
+    high = bisect.bisect_right(numbers, target)
+    return set(positions[low:high])
+
+
+def _range_positions(column: Column, condition: Condition) -> set[int]:
+    limit = _numeric_operand(condition)
+    numbers, positions = column.sorted_numbers(condition.integer_mode)
+    operator = condition.operator
+    if operator is Operator.GREATER_THAN:
+        selected = positions[bisect.bisect_right(numbers, limit) :]
+    elif operator is Operator.GREATER_THAN_OR_EQUAL_TO:
+        selected = positions[bisect.bisect_left(numbers, limit) :]
+    elif operator is Operator.LESS_THAN:
+        selected = positions[: bisect.bisect_left(numbers, limit)]
+    else:
+        assert operator in RANGE_OPERATORS
+        selected = positions[: bisect.bisect_right(numbers, limit)]
+    return set(selected)
+
+
+def _sort_key(value: Any) -> Any:
+    # Numeric hyperparameters sort before text ones, and by number rather than by spelling.
+    if isinstance(value, HyperparameterValue):
+        return (0, value.number, "") if value.number is not None else (1, 0.0, value.text)
+    return value
+
+
+# --- Request, paging ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Query:
+    resource: str
+    expression: Any
+    sort_by: str
+    sort_by_given: bool
+    sort_order: str
+    max_results: int
+    next_token: str | None
+    fingerprint: str
+
+
+def _checked_resource(resource: Any) -> str:
+    if resource not in RESOURCE_KINDS:
+        raise SearchError(
+            f"Resource {resource!r} is not searchable here; valid resources: "
+            f"{', '.join(RESOURCE_KINDS)}"
+        )
+    return str(resource)
+
+
+def _parse_request(request: Mapping[str, Any]) -> _Query:
+    unknown = sorted(set(request) - set(_REQUEST_KEYS))
+    if unknown:
+        raise SearchError(
+            f"unsupported search parameter {unknown[0]!r}; valid parameters: "
+            f"{', '.join(_REQUEST_KEYS)}"
+        )
+    if "Resource" not in request:
+        raise SearchError(f"Resource is missing; give one of {', '.join(RESOURCE_KINDS)}")
+    resource = _checked_resource(request["Resource"])
+
+    cross_account = request.get("CrossAccountFilterOption")
+    if cross_account not in (None, "SameAccount"):
+        raise SearchError(
+            f"CrossAccountFilterOption {cross_account!r} is not supported: crawled records "
+            "hold only the crawled accounts' own resources; leave it out or use SameAccount"
+        )
+
+    sort_order = request.get("SortOrder", DEFAULT_SORT_ORDER)
+    if sort_order not in SORT_ORDERS:
+        raise SearchError(
+            f"SortOrder {sort_order!r} is invalid; valid values: {', '.join(SORT_ORDERS)}"
+        )
+
+    max_results = request.get("MaxResults", DEFAULT_MAX_RESULTS)
+    low, high = MAX_RESULTS_RANGE
+    if isinstance(max_results, bool) or not isinstance(max_results, int):
+        raise SearchError(
+            f"MaxResults must be an integer from {low} to {high}, not {max_results!r}"
+        )
+    if not low <= max_results <= high:
+        raise SearchError(f"MaxResults {max_results} is out of range; give {low} to {high}")
+
+    sort_by = request.get("SortBy")
+    if sort_by is not None and (not isinstance(sort_by, str) or not sort_by):
+        raise SearchError(f"SortBy must be a property name, not {sort_by!r}")
+    fingerprint = _fingerprint(resource, request.get("SearchExpression"), sort_by, sort_order)
+    return _Query(
+        resource=resource,
+        expression=request.get("SearchExpression"),
+        sort_by=sort_by or _DEFAULT_SORT_BY.get(resource, _LAST_MODIFIED),
+        sort_by_given=sort_by is not None,
+        sort_order=sort_order,
+        max_results=max_results,
+        next_token=request.get("NextToken"),
+        fingerprint=fingerprint,
+    )
+
+
+def _fingerprint(resource: str, expression: Any, sort_by: Any, sort_order: str) -> str:
+    canonical = json.dumps(
+        [resource, expression, sort_by, sort_order], sort_keys=True, default=str
+    ).encode()
+    return hashlib.sha256(canonical).hexdigest()[:16]
+
+
+def _make_token(offset: int, fingerprint: str) -> str:
+    payload = json.dumps({"v": _TOKEN_VERSION, "offset": offset, "query": fingerprint})
+    return base64.urlsafe_b64encode(payload.encode()).decode()
+
+
+def _offset_from_token(query: _Query) -> int:
+    token = query.next_token
+    if token is None:
+        return 0
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token.encode()))
+        offset = payload["offset"]
+        fingerprint = payload["query"]
+        valid = payload.get("v") == _TOKEN_VERSION and isinstance(offset, int) and offset >= 0
+    except (ValueError, TypeError, KeyError, AttributeError):
+        valid = False
+    if not valid:
+        raise SearchError(
+            "NextToken is not a token this search issued; repeat the search without NextToken"
+        )
+    if fingerprint != query.fingerprint:
+        raise SearchError(
+            "NextToken belongs to a different search (another Resource, SearchExpression, "
+            "SortBy or SortOrder); pass it only with the parameters of the search that "
+            "returned it, or start again without NextToken"
+        )
+    return int(offset)
+
+
+def search(
+    source: SearchIndex | CrawlResult | Mapping[Any, Sequence[Mapping[str, Any]]],
+    request: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Answer a boto3-shaped Search request over crawled records.
+
+    `source` is a SearchIndex (reuse one across searches), a CrawlResult or a mapping from
+    RecordKind (or resource name) to records. Returns `{"Results", "TotalHits", "NextToken"?}`.
+    """
+    index = source if isinstance(source, SearchIndex) else SearchIndex(source)
+    return index.search(request)
