@@ -2,7 +2,7 @@
 
 Mapping is per record and pure (see `lineage.mappers`). Joining happens here, in three steps:
 nodes of every fragment go in first, so that references by name or ARN resolve no matter in
-which order records came; references nothing answers become `external` nodes with a status and
+which order records came; references that match no record become `external` nodes with a status and
 a reason; last, joins that need the whole graph (endpoint outputs through the live config, a
 model artifact written inside a processing job's output prefix) are added.
 """
@@ -83,7 +83,7 @@ class _Build:
 def build_graph(result: CrawlResult) -> LineageGraph:
     """Return the lineage graph of a crawl result.
 
-    Never raises on a reference to something not crawled (it becomes an `external` node) or on
+    Does not raise on a reference to something not crawled (it becomes an `external` node) or on
     one malformed record (it is skipped, with a warning in `graph.meta["warnings"]` and in
     `graph.meta["report"]["warnings"]`). Self-loops are never added.
     """
@@ -243,7 +243,7 @@ def _end(build: _Build, end: str | Ref) -> tuple[str, str | None]:
 
 
 def _external_for(build: _Build, ref: Ref) -> str:
-    """Add the placeholder of a reference that no crawled record answers."""
+    """Add the placeholder of a reference that matches no crawled record."""
     kind_text = ref.kind.value.replace("_", " ")
     if ref.arn:
         node_id = ref.arn
@@ -274,8 +274,8 @@ def _external_for(build: _Build, ref: Ref) -> str:
 
 
 def _link_endpoint_outputs(build: _Build) -> None:
-    """Make the async-inference and data-capture outputs of each live config datasets of its
-    endpoint: the endpoint, not the immutable config, writes them."""
+    """Add each live config's async-inference and data-capture outputs as datasets produced by
+    the endpoint, because the endpoint, not the immutable config, writes them."""
     graph = build.graph
     for endpoint in list(graph.nodes_of_kind(NodeKind.ENDPOINT)):
         for _, config, data in list(graph.out_edges(endpoint)):
@@ -298,7 +298,7 @@ def _link_endpoint_outputs(build: _Build) -> None:
 
 
 def _link_artifacts_to_processing_outputs(build: _Build) -> None:
-    """Join a model artifact that no job claims to a processing job whose output prefix holds it.
+    """Join a model artifact that no job claims to a processing job whose output prefix contains it.
 
     An S3 output is a key-name prefix, so the test is a plain `startswith` (match "prefix"). An
     artifact that a training job already produced keeps that producer only.

@@ -1,6 +1,6 @@
 """One pure mapper per record kind: API record dict -> Fragment of node and edge specs.
 
-`MAPPERS` is the table the builder uses; `RESOURCE_TYPES` says, per kind, which node kind and
+`MAPPERS` is the table the builder uses; `RESOURCE_TYPES` gives, per kind, which node kind and
 ARN resource type a record becomes and which fields name it, for placeholders and references.
 """
 

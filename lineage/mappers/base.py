@@ -1,9 +1,9 @@
 """Fragments: what one mapper returns for one record, plus the helpers every mapper shares.
 
 A mapper turns one API record (a Search result's inner record or a Describe response) into node
-specs and edge specs. An edge end is either a node id the mapper can compute itself (an S3 URI,
-an image URI, the record's own id) or a `Ref` to another SageMaker resource by kind and name or
-ARN, which the builder resolves after every fragment is in. Mappers never see a client or the
+specs and edge specs. An edge end is either a node id the mapper computes itself (an S3 URI, an
+image URI, the record's own id) or a `Ref` to another SageMaker resource by kind and name or ARN.
+The builder resolves each `Ref` after every fragment is in. Mappers never see a client or the
 graph, so they are tested on plain dicts.
 """
 
@@ -33,7 +33,7 @@ class MalformedRecordError(LineageError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Ref:
-    """A reference to a SageMaker resource that another record describes (or nobody does).
+    """A reference to a SageMaker resource that another record may describe.
 
     `account` and `region` are those of the referencing record; the builder uses them to build
     an ARN for a placeholder and to tell a reference into another account.
@@ -91,7 +91,7 @@ class Fragment:
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """Who a record is: its node id, name, ARN (when known), account and region."""
+    """The identity of a record: its node id, name, ARN (when known), account and region."""
 
     id: str
     name: str

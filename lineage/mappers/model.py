@@ -69,13 +69,14 @@ def map_containers(
     result = []
     for index, container in enumerate(containers):
         hostname = text(container, "ContainerHostname")
-        here = f"{where} container {hostname or index}"
+        container_where = f"{where} container {hostname or index}"
         mode = text(container, "Mode")
         location, compressed, is_prefix = _model_data(container, mode)
 
         if location is not None:
             artifact_id = artifact_node(
-                fragment, location, where=here, compressed=compressed, is_prefix=is_prefix,
+                fragment, location, where=container_where, compressed=compressed,
+                is_prefix=is_prefix,
             )
             if artifact_id is not None:
                 fragment.edge(me.id, artifact_id, Relation.LOADS,
@@ -107,7 +108,7 @@ def _model_data(
     multi_model = (mode or "").lower() == "multimodel"
     url = text(container, "ModelDataUrl")
     if url is not None:
-        # A multi-model container's ModelDataUrl is the prefix that holds many model archives.
+        # A multi-model container's ModelDataUrl is the prefix that contains many model archives.
         compressed = True if url.endswith((".tar.gz", ".tgz")) and not multi_model else None
         return url, compressed, multi_model
 

@@ -13,7 +13,7 @@ ARN_TYPE = "hyper-parameter-tuning-job"
 def map_tuning_job(record: dict[str, Any]) -> Fragment:
     """Return the fragment of one HyperParameterTuningJob record (a node and no edges).
 
-    The objective (metric name and Minimize/Maximize) is kept because it tells which direction
+    The objective (metric name and Minimize/Maximize) is kept because it shows which direction
     of a metric is better when runs are compared.
     """
     me = identify(record, kind_label="tuning job", arn_type=ARN_TYPE,
