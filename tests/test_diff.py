@@ -638,6 +638,24 @@ def test_diff_of_unsupported_kind_raises() -> None:
         diff(graph, dataset, "s3://example-ml-data/churn/2024-06-01/train/")
 
 
+def test_diff_of_endpoint_names_its_config() -> None:
+    graph = churn_story()
+    graph.add_node(
+        arn("endpoint", "churn-prod"),
+        NodeKind.ENDPOINT,
+        "churn-prod",
+        config_name="churn-prod-config-v2",
+    )
+    graph.add_edge(
+        arn("endpoint", "churn-prod"),
+        arn("endpoint-config", "churn-prod-config-v2"),
+        Relation.USES_CONFIG,
+    )
+
+    with pytest.raises(DiffError, match="endpoint.*current config is 'churn-prod-config-v2'"):
+        diff(graph, "churn-prod", "churn-prod-config-v1")
+
+
 def test_diff_of_unknown_name_raises() -> None:
     with pytest.raises(NodeNotFoundError, match="churn-model-z"):
         diff(churn_story(), "churn-model-z", "churn-model-b")

@@ -356,14 +356,11 @@ def diff(graph: LineageGraph, a: str, b: str, *, include_framework: bool = False
     Raises NodeNotFoundError when a name matches no node, and DiffError when the two nodes are
     of different kinds or of a kind that diff does not compare.
     """
-    before = graph.resolve(a, DIFFABLE_KINDS)
-    after = graph.resolve(b, DIFFABLE_KINDS)
+    before = _resolve(graph, a)
+    after = _resolve(graph, b)
     before_kind = graph.kind(before)
     after_kind = graph.kind(after)
 
-    supported = ", ".join(kind.value for kind in DIFFABLE_KINDS)
-    if before_kind not in DIFFABLE_KINDS:
-        raise DiffError(f"cannot diff {a!r}: it is a {before_kind.value}; pass one of: {supported}")
     if after_kind != before_kind:
         raise DiffError(
             f"cannot diff {a!r} ({before_kind.value}) with {b!r} ({after_kind.value}); "
@@ -380,6 +377,23 @@ def diff(graph: LineageGraph, a: str, b: str, *, include_framework: bool = False
 
     result.hidden_hyperparameters = sorted(set(result.hidden_hyperparameters))
     return result
+
+
+def _resolve(graph: LineageGraph, text: str) -> str:
+    """Return the node that `text` names, preferring the kinds that diff compares."""
+    node = graph.find(text, DIFFABLE_KINDS)
+    if node is None:
+        node = graph.resolve(text)
+
+    kind = graph.kind(node)
+    if kind in DIFFABLE_KINDS:
+        return node
+    supported = ", ".join(kind.value for kind in DIFFABLE_KINDS)
+    hint = ""
+    config = graph.node(node).get("config_name")
+    if kind is NodeKind.ENDPOINT and config:
+        hint = f" (the endpoint's current config is {config!r})"
+    raise DiffError(f"cannot diff {text!r}: it is a {kind.value}; pass one of: {supported}{hint}")
 
 
 def _join(scope: str, part: str) -> str:
