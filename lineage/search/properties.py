@@ -333,3 +333,21 @@ def timestamp_seconds(value: Any) -> float | None:
         parsed = parse_timestamp(value)
         return parsed.timestamp() if parsed else None
     return None
+
+
+def display_text(resource: str, record: Mapping[str, Any], name: str) -> str:
+    """Return a property's values in one record as text for a table cell, joined by ", ".
+
+    Hyperparameters show without their JSON quoting; timestamps in ISO 8601.
+    """
+    parts = []
+    for value in raw_values(resource, record, split_name(name)):
+        if isinstance(value, (dict, list)):
+            continue
+        if isinstance(value, datetime):
+            parts.append(value.isoformat())
+        elif name.startswith(HYPERPARAMETERS_PREFIX + "."):
+            parts.append(decode_hyperparameter(str(value)))
+        else:
+            parts.append(str(value))
+    return ", ".join(parts)
