@@ -93,8 +93,8 @@ class Condition:
 
     `operand` is a float for numbers and timestamps (POSIX seconds), a bool for Booleans, a
     tuple of strings for In, the text otherwise, and None for Exists/NotExists. For a
-    hyperparameter, `number` is the value as a number when it is one, and `integer_mode` records that
-    the value was an integer, so decimal hyperparameters are truncated before comparing.
+    hyperparameter, `number` is the value as a number when it is one, and `integer_mode`
+    records that the value was an integer, so decimal hyperparameters are truncated first.
     """
 
     name: str
