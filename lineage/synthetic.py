@@ -1286,7 +1286,7 @@ def _add_model_packages(
 def _add_transform_jobs(
     account: Account, spec: AccountSpec, models: list[dict[str, Any]]
 ) -> None:
-    """Score each project's newest data with a batch transform of one of its models."""
+    """Add batch transforms, each scoring a dated `scoring/` prefix with one of the models."""
     if not models:
         return
     for index in range(spec.transform_jobs):
@@ -1311,7 +1311,11 @@ def _add_evaluation_jobs(
     jobs: list[dict[str, Any]],
     datasets: dict[str, list[Dataset]],
 ) -> None:
-    """Spend processing jobs beyond one per dataset on evaluations of completed training jobs."""
+    """Add one evaluation job per processing job beyond one per dataset.
+
+    Each reads a completed training job's artifact and validation data, and names that job in
+    `TrainingJobArn`.
+    """
     extra = spec.processing_jobs - min(spec.processing_jobs, spec.datasets)
     completed = [job for job in jobs if job["TrainingJobStatus"] == "Completed"]
     for index in range(min(extra, len(completed))):

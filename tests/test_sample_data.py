@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
-from botocore.validate import ParamValidator
 
+from lineage.build import build_graph
+from lineage.crawl.crawler import crawl
+from lineage.crawl.result import CrawlResult
+from lineage.graph import LineageGraph, NodeKind, Relation
 from lineage.identity import artifact_uri, decode_hyperparameter, match_s3, parse_s3_uri
-from lineage.recording import RecordingClient, decode_timestamps, load_recording
+from lineage.recording import RecordingClient, load_recording
 from sample_data import generate as story
 from tests.conftest import REPO_ROOT
+from tests.recordings import search_all, shape_problems
 
 SAMPLE_DIR = REPO_ROOT / "sample_data"
 FILES = (story.BEFORE_FILE, story.AFTER_FILE)
@@ -73,14 +75,7 @@ def test_recording_header(documents: dict[str, dict[str, Any]], name: str) -> No
 
 @pytest.mark.parametrize("name", FILES)
 def test_responses_match_botocore_shapes(documents: dict[str, dict[str, Any]], name: str) -> None:
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    validator = ParamValidator()
-    problems = []
-    for operation, response in _responses(documents[name]["responses"]):
-        output_shape = model.operation_model(_api_name(operation)).output_shape
-        report = validator.validate(decode_timestamps(response), output_shape)
-        if report.has_errors():
-            problems.append(f"{operation}: {report.generate_report()}")
+    problems = shape_problems(documents[name])
     assert not problems, "\n".join(problems[:5])
 
 
@@ -334,6 +329,97 @@ def test_dashboard_model_lists_serving_endpoint(before: Recorded, after: Recorde
     assert after.dashboard(story.MODEL_BEFORE)["Endpoints"] == []
 
 
+# --- Crawled and built ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def crawls(documents: dict[str, dict[str, Any]]) -> dict[str, CrawlResult]:
+    return {
+        name: crawl(RecordingClient(document, source=name), sleep=_no_sleep)
+        for name, document in documents.items()
+    }
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_crawl_report_is_clean(crawls: dict[str, CrawlResult], name: str) -> None:
+    report = crawls[name].report
+    assert report.denied == []
+    assert report.warnings == []
+    assert report.partial == []
+    assert report.unresolved == {}
+    assert report.external == []
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_crawl_reads_every_record(
+    crawls: dict[str, CrawlResult], documents: dict[str, dict[str, Any]], name: str
+) -> None:
+    recorded = Recorded(documents[name])
+    counts = crawls[name].report.counts
+    for resource in SEARCH_RESOURCES:
+        assert counts.get(resource, 0) == len(recorded.search(resource)), resource
+    processing = recorded.client.list_processing_jobs()["ProcessingJobSummaries"]
+    assert counts["ProcessingJob"] == len(processing)
+    assert counts["EndpointConfig"] == len(recorded.search("Endpoint"))
+
+
+@pytest.mark.parametrize(
+    ("name", "config", "job", "dataset", "eta", "auc"),
+    [
+        (story.BEFORE_FILE, story.CONFIG_BEFORE, story.JOB_BEFORE, story.DATASET_BEFORE,
+         story.ETA_BEFORE, story.AUC_BEFORE),
+        (story.AFTER_FILE, story.CONFIG_AFTER, story.JOB_AFTER, story.DATASET_AFTER,
+         story.ETA_AFTER, story.AUC_AFTER),
+    ],
+)
+def test_graph_chain_of_churn_prod(
+    crawls: dict[str, CrawlResult],
+    name: str, config: str, job: str, dataset: str, eta: str, auc: float,
+) -> None:
+    graph = build_graph(crawls[name])
+    endpoint = graph.resolve(story.ENDPOINT, [NodeKind.ENDPOINT])
+
+    config_id = _follow(graph, endpoint, Relation.USES_CONFIG)
+    assert graph.node(config_id)["label"] == config
+
+    model_id = _follow(graph, config_id, Relation.SERVES, variant=story.MAIN_VARIANT)
+    artifact_id = _follow(graph, model_id, Relation.LOADS)
+    job_id = _follow(graph, artifact_id, Relation.PRODUCED_BY)
+    assert graph.node(job_id)["label"] == job
+    assert graph.node(job_id)["hyperparameters_decoded"]["eta"] == eta
+    assert graph.node(job_id)["metrics"]["validation:auc"] == auc
+
+    dataset_id = _follow(graph, job_id, Relation.TRAINED_ON, channel="train")
+    assert dataset_id == dataset
+    producer = _follow(graph, dataset_id, Relation.PRODUCED_BY)
+    assert graph.kind(producer) == NodeKind.PROCESSING_JOB
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_graph_holdout_has_no_training_reader(crawls: dict[str, CrawlResult], name: str) -> None:
+    graph = build_graph(crawls[name])
+    holdout = story.HOLDOUT_PREFIX
+    assert graph.kind(holdout) == NodeKind.DATASET
+    readers = [
+        source for source, _, attrs in graph.in_edges(holdout)
+        if attrs["relation"] == Relation.TRAINED_ON
+    ]
+    assert readers == []
+    split_job = _follow(graph, holdout, Relation.PRODUCED_BY)
+    assert graph.node(split_job)["label"] == story.HOLDOUT_SPLIT_JOB
+
+
+def test_graph_pipeline_model_loads_two_artifacts(crawls: dict[str, CrawlResult]) -> None:
+    graph = build_graph(crawls[story.BEFORE_FILE])
+    model = graph.resolve(story.PIPELINE_MODEL, [NodeKind.MODEL])
+    jobs = sorted(
+        graph.node(_follow(graph, artifact, Relation.PRODUCED_BY))["label"]
+        for _, artifact, attrs in graph.out_edges(model)
+        if attrs["relation"] == Relation.LOADS
+    )
+    assert jobs == sorted([story.PREPROCESS_JOB, story.FRAUD_JOB])
+
+
 # --- Helpers --------------------------------------------------------------------------------
 
 
@@ -346,18 +432,7 @@ class Recorded:
 
     def search(self, resource: str) -> list[dict[str, Any]]:
         if resource not in self._search:
-            records: list[dict[str, Any]] = []
-            token = None
-            while True:
-                kwargs: dict[str, Any] = {"Resource": resource, "MaxResults": 100}
-                if token:
-                    kwargs["NextToken"] = token
-                page = self.client.search(**kwargs)
-                records.extend(result[resource] for result in page["Results"])
-                token = page.get("NextToken")
-                if not token:
-                    break
-            self._search[resource] = records
+            self._search[resource] = search_all(self.client, resource)
         return self._search[resource]
 
     def search_one(self, resource: str, name: str) -> dict[str, Any]:
@@ -416,24 +491,18 @@ class Recorded:
         return producers
 
 
-def _responses(responses: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for operation, response in responses.items():
-        yield from _leaves(operation, response)
+def _no_sleep(seconds: float) -> None:
+    return None
 
 
-def _leaves(operation: str, response: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    if "by_args" in response:
-        for entry in response["by_args"]:
-            yield from _leaves(operation, entry["response"])
-    elif "pages" in response:
-        for page in response["pages"]:
-            yield from _leaves(operation, page)
-    else:
-        yield operation, response
-
-
-def _api_name(operation: str) -> str:
-    return "".join(part.capitalize() for part in operation.split("_"))
+def _follow(graph: LineageGraph, node: str, relation: Relation, **attrs: Any) -> str:
+    """Return the one target of `node`'s out-edges with this relation and edge attributes."""
+    targets = [
+        target for _, target, edge in graph.out_edges(node)
+        if edge["relation"] == relation and all(edge.get(k) == v for k, v in attrs.items())
+    ]
+    assert len(targets) == 1, f"{node} has {len(targets)} {relation.value} edges {attrs}"
+    return targets[0]
 
 
 def _channel_uris(job: dict[str, Any]) -> list[str]:
