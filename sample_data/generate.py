@@ -77,7 +77,7 @@ JOBS_ADDED_AFTER = (JOB_AFTER, "churn-xgb-20240612-1130", "fraud-xgb-20240612-14
 HOLDOUT_PREFIX = "s3://example-ml-data/churn/holdout/2024-05-01/"
 HOLDOUT_SPLIT_JOB = "churn-holdout-split-2024-05-01"
 
-# Tuning: the churn search whose best setting (eta 0.2) job A was retrained with.
+# Tuning: the churn search whose best setting (eta 0.2) JOB_BEFORE was retrained with.
 TUNING_JOB = "churn-xgb-hpo-0502"
 TUNING_OBJECTIVE = ("Maximize", "validation:auc")
 TUNING_CHILD_COUNT = 6
@@ -239,11 +239,11 @@ def xgboost_hyperparameters(eta: str, max_depth: str = "6") -> dict[str, str]:
 
 
 def add_churn_training(account: Account) -> None:
-    """Add the tuning search, job A, the challenger and the jobs created between the crawls."""
+    """Add the tuning search, JOB_BEFORE, the challenger and the jobs created between crawls."""
     output = "s3://example-ml-models/churn/training-output"
     channels = churn_channels(DATASET_BEFORE, VALIDATION_BEFORE)
 
-    # Children of the tuning job; the best one found eta 0.2.
+    # Children of the tuning job. The best of them has eta 0.2.
     trials = (("0.05", "4", 0.861), ("0.3", "8", 0.874), ("0.2", "6", 0.897),
               ("0.1", "5", 0.883), ("0.4", "7", 0.852), ("0.15", "3", 0.869))
     children = []
@@ -317,7 +317,7 @@ def add_churn_training(account: Account) -> None:
         tags=CHURN.tags,
     )
 
-    # Created between the crawls: job B and two more experiments.
+    # Created between the crawls: JOB_AFTER and two more experiments.
     after_channels = churn_channels(DATASET_AFTER, VALIDATION_AFTER)
     account.add_training_job(
         JOB_AFTER,
@@ -372,8 +372,8 @@ def single_container(image: str, model_data_url: str) -> list[dict[str, Any]]:
 def add_churn_serving(account: Account, recorded_at: datetime) -> None:
     """Add the churn models, registry, configs v1 and v2, churn-prod as of `recorded_at`, staging.
 
-    Models and configs created after `recorded_at` are left out of that crawl's recording by
-    `Account.document`; only the endpoint, which changes in place, needs `recorded_at` here.
+    `Account.document` leaves out models and configs created after `recorded_at`, so only the
+    endpoint, which changes in place, needs `recorded_at` here.
     """
     account.add_model(
         MODEL_BEFORE, created=at(5, 3, 11),
@@ -473,7 +473,8 @@ def add_fraud(account: Account) -> None:
         code_uri="s3://example-ml-artifacts/fraud-prep-2024-05-08/input/code/preprocess.py",
     )
 
-    # The SDK's SKLearn estimator sends JSON-encoded hyperparameters, so strings arrive quoted.
+    # The SageMaker Python SDK 2.110 and later JSON-encodes hyperparameters, so strings arrive
+    # quoted.
     account.add_training_job(
         PREPROCESS_JOB,
         image=SKLEARN_IMAGE,
