@@ -3,7 +3,9 @@
 Every API call of the crawler goes through `Caller.call`. It counts each attempt in the crawl
 report and retries throttling, server errors and timeouts with exponential backoff and jitter.
 It turns the final error into a `CallFailure` with a `FailureKind` the crawler can act on.
-`paginate` is the one loop over `NextToken` for every list and search operation.
+Before each attempt it waits for the account-region's shared `RateLimiter`, when it has one,
+and it stops sending calls once the crawl's `Budget` runs out. `paginate` is the one loop over
+`NextToken` for every list and search operation.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +30,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from lineage.crawl.ratelimit import RateLimiter
 from lineage.crawl.result import CrawlReport
 
 logger = logging.getLogger(__name__)
@@ -48,6 +52,7 @@ SERVER_ERROR_CODES = frozenset({
 DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
 UNSUPPORTED_CODES = frozenset({"UnknownOperation", "UnknownOperationException", "InvalidAction"})
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
+EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 
 # SageMaker Describe* calls report a missing resource as ValidationException with one of these
 # phrases ("Could not find model ...", "Requested resource not found.", "... does not exist.").
@@ -72,6 +77,8 @@ class FailureKind(str, Enum):
     UNAVAILABLE = "server error or timeout"
     UNSUPPORTED = "operation not supported"
     INVALID = "invalid request"
+    EXPIRED = "credentials expired"
+    OUT_OF_BUDGET = "crawl budget ran out"
     OTHER = "error"
 
     @property
@@ -128,11 +135,41 @@ def classify_error(err: Exception) -> FailureKind:
         return FailureKind.UNSUPPORTED
     if code in NOT_FOUND_CODES:
         return FailureKind.NOT_FOUND
+    if code in EXPIRED_CODES:
+        return FailureKind.EXPIRED
     if code == "ValidationException":
         if _NOT_FOUND_MESSAGE.search(error_message(err)):
             return FailureKind.NOT_FOUND
         return FailureKind.INVALID
     return FailureKind.OTHER
+
+
+@dataclass
+class Budget:
+    """Limits of one crawl: pages per listing and a deadline on the monotonic clock.
+
+    When the deadline passes, calls are no longer sent. A listing that reaches `max_pages`
+    stops before its next page. The crawl keeps what it read and reports itself as partial.
+    """
+
+    max_pages: int | None = None
+    deadline: float | None = None
+    clock: Callable[[], float] = time.monotonic
+
+    @classmethod
+    def of(cls, max_pages: int | None = None, max_seconds: float | None = None) -> Budget:
+        """Return a budget of `max_pages` per listing and `max_seconds` from now.
+
+        None means no limit.
+        """
+        deadline = time.monotonic() + max_seconds if max_seconds is not None else None
+        return cls(max_pages=max_pages, deadline=deadline)
+
+    def out_of_time(self) -> bool:
+        return self.deadline is not None and self.clock() >= self.deadline
+
+    def pages_left(self, pages_read: int) -> bool:
+        return self.max_pages is None or pages_read < self.max_pages
 
 
 @dataclass
@@ -142,10 +179,14 @@ class Caller:
     A retry re-sends the same arguments, so a retried page keeps its NextToken. The delay before
     retry n (n = 1, 2, ...) is drawn from [d/2, d] with d = min(max_delay, base_delay * 2**(n-1))
     seconds ("equal jitter"), so concurrent crawlers do not retry in step.
+
+    Every attempt first waits for `limiter`, which is shared by all callers of one account and
+    region, and reports throttling and successes to it. When a call fails with an expired
+    token and `refresh_client` is set, the caller replaces its client with
+    `refresh_client()` (new credentials) and sends the call once more. Thread-safe: threads of
+    one crawl share a caller.
     """
 
-    # NOTE: calls are sent one at a time; there is no rate limiter shared between crawlers
-    # of one account, so parallel crawls rely on backoff alone.
     client: Any
     report: CrawlReport
     sleep: Callable[[float], None] = time.sleep
@@ -153,33 +194,51 @@ class Caller:
     base_delay: float = 0.5
     max_delay: float = 20.0
     jitter: Callable[[], float] = field(default=random.random)
+    limiter: RateLimiter | None = None
+    refresh_client: Callable[[], Any] | None = None
+    budget: Budget = field(default_factory=Budget)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _client_generation: int = field(default=0, repr=False)
 
     def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         """Call `operation` with `kwargs`; raise CallFailure when it fails for good."""
-        method = getattr(self.client, operation, None)
-        if method is None:
-            raise CallFailure(
-                operation, FailureKind.UNSUPPORTED, "UnknownOperation",
-                f"the client has no method {operation}; upgrade boto3", 0,
-            )
-
         attempt = 0
+        refreshed = False
         while True:
+            if self.budget.out_of_time():
+                raise CallFailure(operation, FailureKind.OUT_OF_BUDGET, "BudgetExhausted",
+                                  "the crawl's time budget ran out", attempt)
+            client, generation = self.client, self._client_generation
+            method = getattr(client, operation, None)
+            if method is None:
+                raise CallFailure(
+                    operation, FailureKind.UNSUPPORTED, "UnknownOperation",
+                    f"the client has no method {operation}; upgrade boto3", 0,
+                )
+
             attempt += 1
-            self.report.count_call(operation)
+            if self.limiter is not None:
+                self.limiter.acquire(operation)
+            self._count(operation)
             try:
                 response = method(**kwargs)
             except (ClientError, BotoCoreError) as err:
                 kind = classify_error(err)
                 if kind is FailureKind.THROTTLED:
-                    self.report.throttled += 1
+                    self._count_throttle(operation)
+                can_refresh = self.refresh_client is not None and not refreshed
+                if kind is FailureKind.EXPIRED and can_refresh:
+                    refreshed = True
+                    self._refresh(generation, operation)
+                    self._count_retry()
+                    continue
                 if not kind.retryable or attempt >= max(1, self.max_attempts):
                     raise CallFailure(
                         operation, kind, error_code(err), error_message(err), attempt
                     ) from err
 
                 delay = self.backoff(attempt)
-                self.report.retries += 1
+                self._count_retry()
                 logger.debug(
                     "%s %s (%s), attempt %d of %d; retrying in %.2f s",
                     operation, kind.value, error_code(err), attempt, self.max_attempts, delay,
@@ -187,6 +246,8 @@ class Caller:
                 self.sleep(delay)
                 continue
 
+            if self.limiter is not None:
+                self.limiter.on_success(operation)
             return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
     def backoff(self, attempt: int) -> float:
@@ -194,19 +255,48 @@ class Caller:
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return ceiling / 2 + self.jitter() * ceiling / 2
 
+    def _refresh(self, generation: int, operation: str) -> None:
+        # Threads that hit the expired token together refresh once: a thread that finds a
+        # newer client than the one it called retries with that client.
+        assert self.refresh_client is not None
+        with self._lock:
+            if self._client_generation != generation:
+                return
+            logger.info("%s failed with an expired token; refreshing credentials", operation)
+            self.client = self.refresh_client()
+            self._client_generation += 1
+
+    def _count(self, operation: str) -> None:
+        with self._lock:
+            self.report.count_call(operation)
+
+    def _count_retry(self) -> None:
+        with self._lock:
+            self.report.retries += 1
+
+    def _count_throttle(self, operation: str) -> None:
+        with self._lock:
+            self.report.throttled += 1
+        if self.limiter is not None:
+            self.limiter.on_throttle(operation)
+
 
 @dataclass
 class Listing:
-    """The result of a paginated read: the items of the pages read, and why it stopped early."""
+    """The result of a paginated read: the items of the pages read, and why it stopped early.
+
+    `out_of_pages` is set when the page budget ended the listing while a NextToken remained.
+    """
 
     items: list[dict[str, Any]]
     pages: int
     failure: CallFailure | None = None
     repeated_token: str | None = None
+    out_of_pages: bool = False
 
     @property
     def complete(self) -> bool:
-        return self.failure is None and self.repeated_token is None
+        return self.failure is None and self.repeated_token is None and not self.out_of_pages
 
 
 def paginate(
@@ -222,8 +312,9 @@ def paginate(
     Follows NextToken until a response has none. An empty page that carries a token does not
     end the listing, because filtered SageMaker list calls return such pages. A token seen
     before ends it, so a service that repeats a token cannot loop forever. A page that fails
-    after retries ends it too, and the items of the pages already read are kept in the result.
-    `on_page(pages_read, items_so_far)` is called after each page.
+    after retries ends it too, and so does the caller's page budget. The items of the pages
+    already read are kept in the result. `on_page(pages_read, items_so_far)` is called after
+    each page.
     """
     request = dict(args or {})
     if page_size is not None:
@@ -233,6 +324,8 @@ def paginate(
     seen_tokens: set[str] = set()
     pages = 0
     while True:
+        if pages and not caller.budget.pages_left(pages):
+            return Listing(items, pages, out_of_pages=True)
         try:
             response = caller.call(operation, **request)
         except CallFailure as failure:
