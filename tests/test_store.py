@@ -121,7 +121,8 @@ def test_store_lists_snapshots(tmp_path):
     assert [(i.id, i.source, i.records) for i in infos] == [
         (1, "recording x.json", 2), (2, "aws us-east-1", 1),
     ]
-    assert infos[0].taken_at == "2024-06-01T00:00:00+00:00"
+    assert infos[0].taken_at == datetime(2024, 6, 1, tzinfo=timezone.utc)
+    assert infos[0].counts == {"TrainingJob": 2}
 
 
 def test_store_missing_file_is_not_created(tmp_path):
