@@ -40,8 +40,8 @@ LABEL_MAX_CHARS = 28
 TOOLTIP_SECTION_LINES = 10
 
 # Distance between layout columns (dependency layers) and between rows, in vis-network units.
-COLUMN_SPACING = 300
-ROW_SPACING = 70
+COLUMN_SPACING = 220
+ROW_SPACING = 100
 
 FOLD_KIND = "fold"
 SUMMARY_KIND = "summary"
@@ -642,7 +642,7 @@ _EXTERNAL_TAG = re.compile(
 )
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _EMPTY_HEADING = re.compile(r"<center>\s*<h1>\s*</h1>\s*</center>")
-_SOURCE_MAP = re.compile(r"//# sourceMappingURL=\S+")
+_SOURCE_MAP = re.compile(r"//# sourceMappingURL=[^\s<]+")
 _RESOURCE_ATTRIBUTE = re.compile(
     r"<(?:script|link|img|iframe|object|embed)\b[^>]*\b(?:src|href)\s*=", re.IGNORECASE
 )

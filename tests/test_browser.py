@@ -1,0 +1,189 @@
+"""The app in a real browser: Streamlit on 127.0.0.1 driven by Debian's headless Chromium.
+
+Checks that the graph frame draws offline (vis-network inlined, no outside request) and that the
+number of nodes in vis-network's data set equals the count the page states.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+STARTUP_TIMEOUT_S = 60
+PAGE_TIMEOUT_MS = 60_000
+
+# Flags that keep Chromium off the network: every host name but 127.0.0.1 fails to resolve.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+# The endpoint chosen in the test: not the one the page opens on, so choosing it must redraw.
+CHOSEN_ENDPOINT = "fraud-realtime"
+CHOSEN_ENDPOINT_ID = "arn:aws:sagemaker:us-east-1:111122223333:endpoint/fraud-realtime"
+
+LOCAL_SCHEMES = ("data", "about", "blob", "chrome", "chrome-extension", "devtools")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_health(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(
+                f"streamlit exited with code {server.returncode} before it was healthy"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"streamlit did not answer {url} within {STARTUP_TIMEOUT_S} s")
+
+
+@pytest.fixture
+def app_url(tmp_path: Path) -> Iterator[str]:
+    """Start `streamlit run ui/app.py` on a free 127.0.0.1 port and yield its URL."""
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), AWS_DEFAULT_REGION="us-east-1")
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "ui" / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    log = (tmp_path / "streamlit.log").open("wb")
+    server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_health(port, server)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def _outside_requests(urls: list[str]) -> list[str]:
+    outside = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in LOCAL_SCHEMES:
+            continue
+        if parts.hostname != "127.0.0.1":
+            outside.append(url)
+    return outside
+
+
+def _graph_frame(page):
+    """Return the frame of the graph whose vis-network data contains the chosen endpoint."""
+    for frame in page.frames:
+        try:
+            has_node = frame.evaluate(
+                "(id) => typeof network !== 'undefined' && network !== undefined"
+                " && network.body.data.nodes.get(id) !== null",
+                CHOSEN_ENDPOINT_ID,
+            )
+        except Exception:  # a frame that navigated away or has no script context yet
+            continue
+        if has_node:
+            return frame
+    return None
+
+
+def test_explore_draws_chosen_endpoint(app_url: str, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing; `make chromium` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1600, "height": 1200},
+        )
+        context.on("request", lambda request: requests.append(request.url))
+        try:
+            page = context.new_page()
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            page.goto(app_url)
+
+            # Choose the endpoint in the "Node" select box of the Explore page.
+            node_box = page.locator('[data-testid="stSelectbox"]').filter(
+                has=page.get_by_text("Node", exact=True)
+            )
+            node_box.locator("input").click()
+            page.keyboard.type(CHOSEN_ENDPOINT)
+            page.get_by_role(
+                "option", name=re.compile(rf"^{CHOSEN_ENDPOINT} \(endpoint\)$")
+            ).click()
+
+            deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+            frame = _graph_frame(page)
+            while frame is None and time.monotonic() < deadline:
+                time.sleep(0.5)
+                frame = _graph_frame(page)
+            assert frame is not None, "no graph frame with the chosen endpoint appeared"
+            frame.wait_for_selector("#mynetwork canvas")
+
+            drawn_in_browser = frame.evaluate("() => network.body.data.nodes.length")
+            global_count = frame.evaluate("() => nodes.length")
+            caption = page.get_by_text(re.compile(r"^Drawn: \d+ nodes")).first.inner_text()
+            reported = int(re.match(r"Drawn: (\d+) nodes", caption).group(1))
+
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "explore.png"), full_page=True)
+        finally:
+            context.close()
+
+    assert drawn_in_browser == reported
+    assert global_count == reported
+    assert reported > 1
+    assert _outside_requests(requests) == []
+    assert any(url.startswith(app_url) for url in requests)

@@ -1,0 +1,203 @@
+"""Explore page: the neighbourhood of one node as a graph, with the node's details beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from lineage.errors import LineageError
+from lineage.graph import LineageGraph, NodeKind
+from lineage.identity import decode_hyperparameter, is_framework_hyperparameter
+from lineage.source import Loaded
+from ui.views import common
+
+ALL_KINDS = "all kinds"
+DIRECTIONS = {
+    "both": "Upstream and downstream",
+    "up": "Upstream (made from)",
+    "down": "Downstream (made from it)",
+}
+# Enough for endpoint -> config -> model -> artifact -> training job -> dataset -> processing job.
+DEFAULT_DEPTH = 6
+MAX_DEPTH = 12
+
+# Attributes shown in their own tables rather than in the attribute table.
+_OWN_TABLES = (
+    "tags",
+    "hyperparameters",
+    "hyperparameters_decoded",
+    "metrics",
+    "channels",
+    "variants",
+    "containers",
+)
+
+
+def render(loaded: Loaded) -> None:
+    """Draw the Explore page for the loaded graph."""
+    st.title("Explore")
+    st.write(
+        "Pick a node to see what it was made from and what was made from it; "
+        "hover over a node in the graph for its details."
+    )
+    graph = loaded.graph
+    if len(graph) == 0:
+        st.info("The loaded graph has no nodes. Crawl an account or load another recording.")
+        return
+
+    focus = _pick_focus(graph)
+    depth, direction, shown_kinds = _pick_view(graph)
+    try:
+        distances = graph.neighbourhood(focus, depth, direction)
+    except LineageError as err:
+        common.show_lineage_error(err, "Pick another node.")
+        return
+    node_ids = [
+        node_id
+        for node_id in distances
+        if node_id == focus or NodeKind(graph.node(node_id)["kind"]).value in shown_kinds
+    ]
+
+    graph_column, details_column = st.columns([2, 1])
+    with graph_column:
+        rendered = common.show_graph(graph, node_ids, focus=focus)
+    with details_column:
+        show_details(graph, focus)
+        _show_stats(graph, node_ids, rendered.node_count)
+
+
+def _pick_focus(graph: LineageGraph) -> str:
+    kinds = common.kinds_present(graph)
+    kind_options = [ALL_KINDS, *kinds]
+    default_kind = NodeKind.ENDPOINT.value if NodeKind.ENDPOINT.value in kinds else ALL_KINDS
+
+    picker_kind, picker_node = st.columns([1, 3])
+    with picker_kind:
+        kind = st.selectbox(
+            "Kind",
+            kind_options,
+            index=kind_options.index(default_kind),
+            format_func=lambda value: value if value == ALL_KINDS else common.kind_title(value),
+            key="explore_kind",
+        )
+    candidates = common.nodes_by_label(graph, kinds if kind == ALL_KINDS else [kind])
+    with picker_node:
+        focus = st.selectbox(
+            "Node",
+            candidates,
+            index=0,
+            format_func=lambda node_id: common.node_caption(graph, node_id),
+            key="explore_node",
+        )
+    return str(focus)
+
+
+def _pick_view(graph: LineageGraph) -> tuple[int, str, set[str]]:
+    depth_column, direction_column, kinds_column = st.columns([1, 1, 2])
+    with depth_column:
+        depth = st.slider(
+            "Depth (edges)",
+            min_value=1,
+            max_value=MAX_DEPTH,
+            value=DEFAULT_DEPTH,
+            key="explore_depth",
+        )
+    with direction_column:
+        direction = st.radio(
+            "Direction",
+            list(DIRECTIONS),
+            format_func=DIRECTIONS.__getitem__,
+            key="explore_direction",
+        )
+    kinds = common.kinds_present(graph)
+    with kinds_column:
+        shown = st.multiselect(
+            "Node kinds to show",
+            kinds,
+            default=kinds,
+            format_func=common.kind_title,
+            key="explore_kinds",
+        )
+    return int(depth), str(direction), set(shown)
+
+
+def show_details(graph: LineageGraph, node_id: str) -> None:
+    """Show every attribute of a node: a table of plain values, then one table per collection."""
+    attrs = graph.node(node_id)
+    st.subheader("Details")
+    st.code(node_id, language=None)
+
+    plain = [
+        {"attribute": key, "value": value}
+        for key, value in attrs.items()
+        if key not in _OWN_TABLES and value not in (None, "", [], {})
+    ]
+    common.show_table(plain)
+
+    _mapping_table("Tags", attrs.get("tags"), ("key", "value"))
+    _hyperparameter_table(attrs)
+    _mapping_table("Final metrics", attrs.get("metrics"), ("metric", "value"))
+    for key, title in (
+        ("channels", "Channels"),
+        ("variants", "Variants"),
+        ("containers", "Containers"),
+    ):
+        rows = attrs.get(key)
+        if isinstance(rows, list) and rows:
+            st.markdown(f"**{title}**")
+            common.show_table([row if isinstance(row, Mapping) else {"value": row} for row in rows])
+
+    with st.expander("All attributes as JSON"):
+        st.json(common.display_value(dict(attrs)), expanded=False)
+
+
+def _mapping_table(title: str, values: Any, columns: tuple[str, str]) -> None:
+    if not isinstance(values, Mapping) or not values:
+        return
+    st.markdown(f"**{title}**")
+    common.show_table([{columns[0]: key, columns[1]: value} for key, value in values.items()])
+
+
+def _hyperparameter_table(attrs: Mapping[str, Any]) -> None:
+    raw = attrs.get("hyperparameters")
+    if not isinstance(raw, Mapping) or not raw:
+        return
+    decoded = attrs.get("hyperparameters_decoded")
+    if not isinstance(decoded, Mapping):
+        decoded = {}
+    rows = [
+        {
+            "name": name,
+            "value": decoded.get(name, decode_hyperparameter(str(value))),
+            "raw": value,
+            "framework": "yes" if is_framework_hyperparameter(name) else "",
+        }
+        for name, value in raw.items()
+    ]
+    rows.sort(key=lambda row: (row["framework"] != "", row["name"]))
+    st.markdown("**Hyperparameters**")
+    common.show_table(rows)
+
+
+def _show_stats(graph: LineageGraph, node_ids: list[str], drawn: int) -> None:
+    st.subheader("Graph")
+    in_view: dict[str, int] = {}
+    for node_id in node_ids:
+        kind = NodeKind(graph.node(node_id)["kind"]).value
+        in_view[kind] = in_view.get(kind, 0) + 1
+    whole = graph.counts()
+    rows = [
+        {
+            "kind": common.kind_title(kind),
+            "in this view": in_view.get(kind, 0),
+            "in the graph": whole.get(kind, 0),
+        }
+        for kind in common.kinds_present(graph)
+    ]
+    common.show_table(rows)
+    st.caption(
+        f"The view selects {len(node_ids)} of {len(graph)} nodes and draws {drawn} "
+        f"(fold and summary nodes included); the graph has {graph.nx.number_of_edges()} edges."
+    )

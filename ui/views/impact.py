@@ -1,0 +1,128 @@
+"""Dataset impact page: everything made from an S3 location or prefix."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lineage.errors import LineageError
+from lineage.queries.common import NodeRef
+from lineage.queries.impact import Consumer, ImpactResult, impact
+from lineage.source import Loaded
+from ui.views import common
+
+# Titles of the downstream groups of an impact result, in the order they are shown.
+GROUP_TITLES = {
+    "jobs": "Jobs",
+    "datasets": "Datasets written downstream",
+    "artifacts": "Model artifacts",
+    "models": "Models",
+    "model_packages": "Model packages",
+    "endpoint_configs": "Endpoint configs",
+    "inference_components": "Inference components",
+    "endpoints": "Endpoints",
+}
+
+
+def render(loaded: Loaded) -> None:
+    """Draw the Dataset impact page for the loaded graph."""
+    st.title("Dataset impact")
+    st.write(
+        "Enter an S3 URI or prefix to list every job, artifact, model and endpoint made from "
+        "data under it. A prefix is a key-name prefix: `s3://bucket/data/train` also covers "
+        "`s3://bucket/data/train_v2/`."
+    )
+    uri = st.text_input("S3 URI or prefix", key="impact_uri", placeholder="s3://bucket/prefix/")
+    if not uri.strip():
+        st.info("Enter a location to see what was made from it.")
+        return
+
+    try:
+        result = impact(loaded.graph, uri.strip())
+    except LineageError as err:
+        common.show_lineage_error(
+            err, "Enter an `s3://bucket/key` URI or an https S3 URL, such as `s3://bucket/prefix/`."
+        )
+        return
+    show_result(loaded, result)
+
+
+def _ref_row(ref: NodeRef) -> dict[str, str | None]:
+    return {
+        "name": ref.label,
+        "kind": common.kind_title(ref.kind),
+        "status": ref.status,
+        "id": ref.id,
+    }
+
+
+def show_result(loaded: Loaded, result: ImpactResult) -> None:
+    """Show the hits, warnings, downstream tables, possible manifest hits and the graph."""
+    st.text(f"Location: {result.location}")
+    for warning in result.warnings:
+        st.warning(common.escape_markdown(warning))
+
+    if result.empty:
+        st.info("No dataset or artifact in the crawl matches this location.")
+    if result.coverage_statement:
+        st.text(result.coverage_statement)
+
+    if result.hits:
+        st.subheader("Matches")
+        rows = []
+        for hit in result.hits:
+            consumers: list[Consumer | None] = list(hit.consumers) or [None]
+            for consumer in consumers:
+                rows.append(
+                    {
+                        "location": hit.uri,
+                        "match": hit.match,
+                        "data type": hit.data_type,
+                        "read by": consumer.job.label if consumer else "",
+                        "channel": consumer.channel if consumer else "",
+                        "node": hit.node.label,
+                    }
+                )
+        common.show_table(rows)
+
+    if result.endpoints:
+        st.subheader("Endpoints serving affected configs")
+        common.show_table(
+            [
+                {"endpoint": item.endpoint.label, "config": item.config.label, "state": item.state}
+                for item in result.endpoints
+            ]
+        )
+    if result.unused_configs:
+        st.subheader("Affected configs no crawled endpoint uses")
+        common.show_table([_ref_row(ref) for ref in result.unused_configs])
+
+    for group, title in GROUP_TITLES.items():
+        refs = result.downstream.get(group) or []
+        if refs:
+            st.subheader(f"{title} ({len(refs)})")
+            common.show_table([_ref_row(ref) for ref in refs])
+
+    if result.possible:
+        st.subheader("Possible matches through unread manifests")
+        common.show_table(
+            [
+                {
+                    "job": item.job.label,
+                    "channel": item.channel,
+                    "manifest": item.manifest.label,
+                    "reason": item.reason,
+                }
+                for item in result.possible
+            ]
+        )
+        possible_rows = [
+            _ref_row(ref) for refs in result.possible_downstream.values() for ref in refs
+        ]
+        if possible_rows:
+            st.text("Made from those jobs:")
+            common.show_table(possible_rows)
+
+    node_ids = result.node_ids()
+    if node_ids:
+        st.subheader("Graph")
+        common.show_graph(loaded.graph, node_ids)
