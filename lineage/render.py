@@ -153,9 +153,12 @@ def render_html(
     focus: str | None = None,
     height_px: int = DEFAULT_HEIGHT_PX,
     max_nodes: int = DEFAULT_MAX_NODES,
+    highlight: Iterable[str] = (),
 ) -> str:
     """Return a self-contained HTML page drawing `node_ids` of `graph`; see `render`."""
-    return render(graph, node_ids, focus=focus, height_px=height_px, max_nodes=max_nodes).html
+    return render(
+        graph, node_ids, focus=focus, height_px=height_px, max_nodes=max_nodes, highlight=highlight
+    ).html
 
 
 def render(
@@ -166,6 +169,7 @@ def render(
     height_px: int = DEFAULT_HEIGHT_PX,
     max_nodes: int = DEFAULT_MAX_NODES,
     sibling_limit: int = DEFAULT_SIBLING_LIMIT,
+    highlight: Iterable[str] = (),
 ) -> RenderedGraph:
     """Draw the nodes `node_ids` of `graph` and the edges among them as an offline HTML page.
 
@@ -187,7 +191,7 @@ def render(
         graph, selected, focus=focus, max_nodes=max_nodes, sibling_limit=sibling_limit
     )
     positions = layered_positions(view)
-    html = _page_html(view, positions, focus=focus, height_px=height_px)
+    html = _page_html(view, positions, focus=focus, height_px=height_px, highlight=set(highlight))
     kinds = tuple(
         sorted({node.kind for node in view.nodes}, key=lambda kind: KIND_ORDER.get(kind, 99))
     )
@@ -655,12 +659,20 @@ _LINK_POPUP_FILL = "popup.innerHTML = nodeData[0].title;"
 
 
 def _page_html(
-    view: View, positions: Mapping[str, tuple[int, int]], *, focus: str | None, height_px: int
+    view: View,
+    positions: Mapping[str, tuple[int, int]],
+    *,
+    focus: str | None,
+    height_px: int,
+    highlight: set[str] | None = None,
 ) -> str:
     network = Network(height=f"{height_px}px", width="100%", directed=True, cdn_resources="in_line")
     # Appending to pyvis's lists directly: add_node scans a list per call (quadratic), and it
     # turns numeric-looking string ids such as "20240115" into ints while add_edge does not.
-    network.nodes = [_vis_node(node, positions[node.id], focus) for node in view.nodes]
+    network.nodes = [
+        _vis_node(node, positions[node.id], focus, node.id in (highlight or ()))
+        for node in view.nodes
+    ]
     network.edges = [_vis_edge(edge) for edge in view.edges]
     network.options = _vis_options()
 
@@ -672,7 +684,9 @@ def _page_html(
     return html
 
 
-def _vis_node(node: ViewNode, position: tuple[int, int], focus: str | None) -> dict[str, Any]:
+def _vis_node(
+    node: ViewNode, position: tuple[int, int], focus: str | None, highlighted: bool = False
+) -> dict[str, Any]:
     style = KIND_STYLES.get(node.kind, KIND_STYLES[NodeKind.EXTERNAL.value])
     dashed = node.placeholder or node.kind in (FOLD_KIND, SUMMARY_KIND)
     border = "#555555" if not dashed else "#888888"
@@ -693,6 +707,9 @@ def _vis_node(node: ViewNode, position: tuple[int, int], focus: str | None) -> d
         vis["borderWidth"] = 4
         vis["color"]["border"] = "#1b1b1b"
         vis["font"]["size"] = 16
+    if highlighted:
+        vis["borderWidth"] = 4
+        vis["color"]["border"] = "#d62728"
     return vis
 
 
