@@ -1,4 +1,4 @@
-"""Answer boto3-shaped `search()` requests from crawled records, as SageMaker Search does.
+"""Evaluate boto3-shaped `search()` requests on crawled records, as SageMaker Search does.
 
 The pipeline runs in order: validate the request, compile the SearchExpression, evaluate it to a
 set of record positions, sort, cut one page and issue a NextToken. Evaluation reads per-property
@@ -76,6 +76,7 @@ class Column:
     present: set[int]
     _by_value: dict[Any, set[int]] | None = None
     _sorted: dict[bool, tuple[list[float], list[int]]] = field(default_factory=dict)
+    _orders: dict[bool, list[int]] = field(default_factory=dict)
 
     def by_value(self) -> dict[Any, set[int]]:
         """Map each distinct value (a hyperparameter's decoded text) to the records holding it."""
@@ -104,6 +105,26 @@ class Column:
             pairs.sort()
             self._sorted[integer_mode] = ([p[0] for p in pairs], [p[1] for p in pairs])
         return self._sorted[integer_mode]
+
+
+    def sort_order(self, descending: bool) -> list[int]:
+        """Return every record position in sort order, records without a value last.
+
+        A list property sorts by its largest value when descending and its smallest
+        otherwise. Python's sort is stable with reverse=True too, so ties keep crawl order.
+        """
+        if descending not in self._orders:
+            keyed: list[tuple[Any, int]] = []
+            missing: list[int] = []
+            for position, values in enumerate(self.values):
+                if not values:
+                    missing.append(position)
+                    continue
+                keys = [_sort_key(value) for value in values]
+                keyed.append((max(keys) if descending else min(keys), position))
+            keyed.sort(key=lambda pair: pair[0], reverse=descending)
+            self._orders[descending] = [position for _, position in keyed] + missing
+        return self._orders[descending]
 
 
 def _number_of(value: Any, integer_mode: bool) -> float | None:
@@ -135,6 +156,7 @@ class SearchIndex:
             self._records[resource] = [search_record(resource, record) for record in records]
         self._columns: dict[tuple[str, str], Column] = {}
         self._inferred: dict[tuple[str, str], PropertyType | None] = {}
+        self._element_columns: dict[tuple[str, str, str, PropertyType], list[Any]] = {}
         self._names: dict[str, list[str]] = {}
         self._lowered: dict[str, list[str]] = {}
 
@@ -202,7 +224,7 @@ class SearchIndex:
     # -- search ----------------------------------------------------------------------------
 
     def search(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """Answer one `search()` request; raise SearchError when the request is invalid."""
+        """Run one `search()` request; raise SearchError when the request is invalid."""
         query = _parse_request(request)
         expression = compile_expression(query.resource, query.expression, self)
         sort_kind = self._sort_kind(query)
@@ -243,24 +265,16 @@ class SearchIndex:
         return kind
 
     def _sort(self, query: _Query, kind: PropertyType | None, matched: Iterable[int]) -> list[int]:
-        positions = sorted(matched)
         if kind is None:
-            return positions
+            return sorted(matched)
         column = self.column(query.resource, query.sort_by, kind)
-        descending = query.sort_order == "Descending"
-        keyed: list[tuple[Any, int]] = []
-        missing: list[int] = []
-        for position in positions:
-            values = column.values[position]
-            if not values:
-                missing.append(position)
-                continue
-            keys = [_sort_key(value) for value in values]
-            # A list property sorts by its largest value when descending, its smallest otherwise.
-            keyed.append((max(keys) if descending else min(keys), position))
-        # Python's sort is stable with reverse=True too, so ties keep crawl order.
-        keyed.sort(key=lambda pair: pair[0], reverse=descending)
-        return [position for _, position in keyed] + missing
+        order = column.sort_order(descending=query.sort_order == "Descending")
+        if isinstance(matched, range):
+            return list(order)
+        # Filtering the column's precomputed order is one pass over the records, cheaper than
+        # sorting a large match set on every search.
+        wanted = matched if isinstance(matched, set) else set(matched)
+        return [position for position in order if position in wanted]
 
     def _evaluate(self, resource: str, expression: Expression) -> set[int]:
         parts: list[set[int]] = []
@@ -311,13 +325,36 @@ class SearchIndex:
             if condition.operator not in (Operator.NOT_EQUALS, Operator.NOT_EXISTS):
                 candidates &= self._evaluate_condition(resource, condition)
 
-        records = self.records(resource)
+        columns = [self._element_column(resource, nested, condition)
+                   for condition in nested.conditions]
         matched = set()
         for position in candidates:
-            elements = path_values(records[position], nested.segments)
-            if any(element_matches(element, nested.conditions) for element in elements):
-                matched.add(position)
+            per_condition = [column[position] for column in columns]
+            for element in range(len(per_condition[0])):
+                if all(
+                    values_match(condition, values[element])
+                    for condition, values in zip(nested.conditions, per_condition, strict=True)
+                ):
+                    matched.add(position)
+                    break
         return matched
+
+    def _element_column(
+        self, resource: str, nested: NestedCondition, condition: Condition
+    ) -> list[list[tuple[Any, ...]]]:
+        """Return, per record, the typed values of a condition's property in each list element."""
+        key = (resource, nested.name, condition.name, condition.kind)
+        column = self._element_columns.get(key)
+        if column is None:
+            column = [
+                [
+                    typed_values(path_values(element, condition.segments), condition.kind)
+                    for element in path_values(record, nested.segments)
+                ]
+                for record in self.records(resource)
+            ]
+            self._element_columns[key] = column
+        return column
 
 
 def element_matches(element: Any, conditions: Sequence[Condition]) -> bool:
@@ -536,7 +573,7 @@ def search(
     source: SearchIndex | CrawlResult | Mapping[Any, Sequence[Mapping[str, Any]]],
     request: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Answer a boto3-shaped Search request over crawled records.
+    """Run a boto3-shaped Search request over crawled records.
 
     `source` is a SearchIndex (reuse one across searches), a CrawlResult or a mapping from
     RecordKind (or resource name) to records. Returns `{"Results", "TotalHits", "NextToken"?}`.
