@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from lineage.crawl.calls import Caller, CallFailure, FailureKind, Listing, paginate
+from lineage.crawl.extras import read_extras
 from lineage.crawl.references import Reference, references
 from lineage.crawl.result import (
     RECORD_META,
@@ -87,6 +88,8 @@ def crawl(
     session.report.started = datetime.now(timezone.utc)
     if seeds is None:
         session.run_full()
+        read_extras(session.caller, session.result, session.kinds,
+                    account=session.account, region=session.region)
     else:
         session.run_seeded(seeds)
     session.finish()
