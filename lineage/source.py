@@ -2,7 +2,9 @@
 
 `load()` is the one entry point that surfaces (CLI, Streamlit app) use to get a graph. It keeps
 no state between calls, so a caller may cache its result by its arguments (for example with
-Streamlit's `st.cache_resource`); a changed file on disk is only seen by a new call.
+Streamlit's `st.cache_resource`); a changed file on disk is only seen by a new call. The sample
+account has two recordings, a day apart, so `load()` saves both as snapshots of an in-memory
+store: the history queries (as of, timeline, regression) then work on the sample too.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lineage.crawl.result import CrawlReport, CrawlResult, RecordKind
 from lineage.errors import LineageError
 from lineage.graph import LineageGraph
 from lineage.recording import RecordingClient, load_recording
+
+if TYPE_CHECKING:
+    from lineage.store import SnapshotInfo, Store
 
 logger = logging.getLogger(__name__)
 
@@ -25,27 +31,42 @@ SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 # The sample account's newest state; older recordings in the folder are earlier snapshots.
 DEFAULT_SAMPLE = "account-after.json"
 
+# A snapshot id, a time, a text form of either (see lineage.store.parse_as_of), or None.
+AsOfArgument = datetime | int | str | None
+
 
 @dataclass
 class Loaded:
-    """A graph together with the crawl it was built from and a description of its origin."""
+    """A graph together with the crawl it was built from and a description of its origin.
+
+    `store` is the store the graph was read from (None for a single recording) and `as_of` the
+    snapshot of that store the graph shows.
+    """
 
     graph: LineageGraph
     result: CrawlResult
     description: str
     source: str
+    store: Store | None = None
+    as_of: SnapshotInfo | None = None
 
     @property
     def report(self) -> CrawlReport:
         return self.result.report
 
 
-def load(recording: str | Path | None = None, db: str | Path | None = None) -> Loaded:
-    """Crawl a recording, or read the latest snapshot of a store, and build its graph.
+def load(
+    recording: str | Path | None = None,
+    db: str | Path | None = None,
+    as_of: AsOfArgument = None,
+) -> Loaded:
+    """Crawl a recording, or read one snapshot of a store, and build its graph.
 
-    With neither argument, loads the newest recording of the sample account in `sample_data/`.
-    Raises LineageError when both arguments are given, when a file is missing or invalid, or
-    when the sample data is not present.
+    `db` is a SQLite file or a `postgresql://` URL. With neither source, saves every recording
+    of the sample account in `sample_data/` as a snapshot of an in-memory store, oldest first.
+    `as_of` picks the snapshot of a store (default: the newest). Raises LineageError when both
+    sources are given, when `as_of` is given for a single recording, when a file is missing or
+    invalid, or when the sample data is not present.
     """
     if recording is not None and db is not None:
         raise LineageError(
@@ -54,10 +75,55 @@ def load(recording: str | Path | None = None, db: str | Path | None = None) -> L
         )
 
     if db is not None:
-        return _load_store(db)
+        return _load_store(db, as_of)
     if recording is not None:
+        if as_of is not None:
+            raise LineageError(
+                f"a recording is one snapshot, so as_of={as_of!r} does not apply to "
+                f"{recording}; save it to a store with `lineage crawl --recording FILE --db "
+                "PATH` or drop as_of"
+            )
         return _load_recording(Path(recording))
-    return _load_recording(default_recording())
+    return load_sample(as_of=as_of)
+
+
+def load_sample(folder: Path = SAMPLE_DIR, as_of: AsOfArgument = None) -> Loaded:
+    """Save the recordings in `folder` as snapshots of an in-memory store, ordered by their
+    `recorded_at`, and build the graph as of one snapshot (default: the newest).
+
+    Raises LineageError when the folder holds no recording.
+    """
+    from lineage import store as stores
+
+    paths = sample_recordings(folder)
+    crawl, _ = _pipeline()
+    memory = stores.open_store(stores.MEMORY, create=True)
+    for path in paths:
+        document = load_recording(path)
+        client = RecordingClient(document, source=str(path))
+        result = crawl(client, seeds=_seeds_of(document), account=client.account,
+                       region=client.region)
+        memory.save(result, source=f"recording {path.name}",
+                    taken_at=_recorded_at(document, path))
+
+    names = ", ".join(path.name for path in paths)
+    loaded = _from_store(memory, as_of, origin=f"the sample account: {names}")
+    loaded.source = str(paths[-1]) if len(paths) == 1 else str(folder)
+    return loaded
+
+
+def sample_recordings(folder: Path = SAMPLE_DIR) -> list[Path]:
+    """Return the recordings in `folder`, oldest `recorded_at` first (undated ones first).
+
+    Raises LineageError when the folder holds none.
+    """
+    dated = _dated_recordings(folder)
+    if not dated:
+        raise LineageError(
+            f"no sample recording found in {folder}; pass --recording FILE or --db PATH, "
+            "or restore the sample_data folder of the source tree"
+        )
+    return [path for _, _, path in sorted(dated)]
 
 
 def default_recording(folder: Path = SAMPLE_DIR) -> Path:
@@ -69,7 +135,10 @@ def default_recording(folder: Path = SAMPLE_DIR) -> Path:
     preferred = folder / DEFAULT_SAMPLE
     if preferred.is_file():
         return preferred
+    return sample_recordings(folder)[-1]
 
+
+def _dated_recordings(folder: Path) -> list[tuple[str, str, Path]]:
     dated: list[tuple[str, str, Path]] = []
     for path in sorted(folder.glob("*.json")):
         try:
@@ -79,13 +148,26 @@ def default_recording(folder: Path = SAMPLE_DIR) -> Path:
             continue
         if isinstance(document, dict) and isinstance(document.get("responses"), dict):
             dated.append((str(document.get("recorded_at") or ""), path.name, path))
+    return dated
 
-    if not dated:
+
+def _recorded_at(document: dict[str, Any], path: Path) -> datetime | None:
+    text = document.get("recorded_at")
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
         raise LineageError(
-            f"no sample recording found in {folder}; pass --recording FILE or --db PATH, "
-            "or restore the sample_data folder of the source tree"
-        )
-    return max(dated)[2]
+            f"recording {path} has an invalid recorded_at {text!r}; write an ISO time such as "
+            "2024-06-12T06:00:00Z"
+        ) from None
+
+
+def _seeds_of(document: dict[str, Any]) -> list[tuple[RecordKind, str]] | None:
+    # A recording without Search responses (a bug report, a test case) is crawled from the
+    # resources it describes, because a full crawl would find every kind denied.
+    return recording_seeds(document) if "search" not in document["responses"] else None
 
 
 def _load_recording(path: Path) -> Loaded:
@@ -93,9 +175,7 @@ def _load_recording(path: Path) -> Loaded:
     client = RecordingClient(document, source=str(path))
     crawl, build_graph = _pipeline()
 
-    # A recording without Search responses (a bug report, a test case) is crawled from the
-    # resources it describes, because a full crawl would find every kind denied.
-    seeds = recording_seeds(document) if "search" not in document["responses"] else None
+    seeds = _seeds_of(document)
     logger.info("crawling recording %s (%s)", path, "seeded" if seeds else "full")
     result = crawl(client, seeds=seeds, account=client.account, region=client.region)
     graph = build_graph(result)
@@ -152,18 +232,43 @@ def _described_names(response: dict[str, Any], argument: str, name_field: str) -
     return [name] if isinstance(name, str) and name else []
 
 
-def _load_store(db: str | Path) -> Loaded:
-    from lineage import store
+def _load_store(db: str | Path, as_of: AsOfArgument) -> Loaded:
+    from lineage import store as stores
 
-    snapshot = store.open_store(db).latest()
+    opened = stores.open_store(db)
+    try:
+        loaded = _from_store(opened, as_of, origin=f"store {opened.location}")
+    except BaseException:
+        opened.close()
+        raise
+    loaded.source = opened.location
+    return loaded
+
+
+def _from_store(opened: Store, as_of: AsOfArgument, origin: str) -> Loaded:
+    from lineage import store as stores
+
+    reference = stores.parse_as_of(as_of) if isinstance(as_of, str) else as_of
+    snapshots = opened.snapshots()
+    info = opened.resolve(reference)
+    result = opened.result_at(info.id)
     _, build_graph = _pipeline()
-    graph = build_graph(snapshot.result)
-    graph.meta.setdefault("snapshot", snapshot.info())
+    graph = build_graph(result)
+
+    # The records show the account as it was when the snapshot was taken.
+    graph.meta["snapshot"] = info.to_dict()
+    graph.meta["recorded_at"] = info.taken_at.isoformat()
+    coverage = graph.meta.get("coverage")
+    if isinstance(coverage, dict):
+        coverage["crawled_at"] = info.taken_at.isoformat()
+
+    verb = "recorded" if info.source.startswith("recording ") else "taken"
     description = (
-        f"store {snapshot.path}, snapshot {snapshot.id} taken {snapshot.taken_at} "
-        f"from {snapshot.source}"
+        f"{info.source}, {verb} {info.taken_at.isoformat()} (snapshot {info.id} of "
+        f"{len(snapshots)} in {origin})"
     )
-    return Loaded(graph=graph, result=snapshot.result, description=description, source=str(db))
+    return Loaded(graph=graph, result=result, description=description, source=origin,
+                  store=opened, as_of=info)
 
 
 def _pipeline() -> tuple[Any, Any]:
@@ -183,5 +288,6 @@ def _pipeline() -> tuple[Any, Any]:
 
 
 __all__ = [
-    "DEFAULT_SAMPLE", "SAMPLE_DIR", "Loaded", "default_recording", "load", "recording_seeds",
+    "DEFAULT_SAMPLE", "SAMPLE_DIR", "Loaded", "default_recording", "load", "load_sample",
+    "recording_seeds", "sample_recordings",
 ]
