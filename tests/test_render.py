@@ -372,6 +372,27 @@ def test_tooltip_reaches_page_unescaped() -> None:
     assert "<img src=x" not in html  # the tag value is in the page only as escaped JSON
 
 
+def test_tooltip_of_crawled_job(case_client) -> None:
+    from lineage.build import build_graph
+    from lineage.crawl.crawler import crawl
+    from lineage.crawl.result import RecordKind
+
+    case = load_case("C27")
+    result = crawl(
+        case_client("C27"),
+        seeds=[(RecordKind.TRAINING_JOB, "churn-xgb-0503")],
+        fetch_tags=True,
+        account="111122223333",
+        region="us-east-1",
+    )
+    graph = build_graph(result)
+    job = graph.resolve("churn-xgb-0503", [NodeKind.TRAINING_JOB])
+
+    html = render_html(graph, [job])
+
+    assert _nodes_by_id(html)[job]["title"] == case["expected_tooltip_text"]
+
+
 def test_tooltip_hides_framework_hyperparameters() -> None:
     graph = LineageGraph()
     node_id = graph.add_node(

@@ -74,3 +74,52 @@ def test_source_args_ignore_unknown() -> None:
     assert options.db is None
     assert parse_source_args([]).describe() == "the bundled sample account"
     assert parse_source_args(["--db", "x.sqlite"]).describe() == "store x.sqlite"
+
+
+def _run_sample_page(page: str) -> None:
+    # Runs inside AppTest's script thread, so every name it uses is imported here.
+    from ui.views import common, explore, impact, trace
+
+    loaded = common.load_source(None, None)
+    pages = {"explore": explore.render, "trace": trace.render, "impact": impact.render}
+    pages[page](loaded)
+
+
+def test_trace_every_sample_endpoint(app_args) -> None:
+    from lineage.graph import NodeKind
+    from lineage.queries.trace import endpoint_trace
+
+    graph = load().graph
+    endpoints = common.nodes_by_label(graph, [NodeKind.ENDPOINT.value])
+    assert endpoints
+    at = AppTest.from_function(_run_sample_page, args=("trace",), default_timeout=APP_TIMEOUT_S)
+    at.run()
+
+    for endpoint in endpoints:
+        at.selectbox(key="trace_endpoint").set_value(endpoint).run()
+
+        assert not at.exception, endpoint
+        expected = [
+            f"Variant {variant.name}" for variant in endpoint_trace(graph, endpoint).variants
+        ]
+        assert [header.value.replace("\\", "") for header in at.header] == expected
+
+
+def test_impact_sample_dataset_has_hits(app_args) -> None:
+    from lineage.graph import NodeKind
+
+    graph = load().graph
+    trained_on = [
+        target
+        for _, target, data in graph.edges()
+        if data["relation"] == "trained_on" and graph.kind(target) == NodeKind.DATASET
+    ]
+    assert trained_on
+    uri = sorted(trained_on)[0]
+    at = AppTest.from_function(_run_sample_page, args=("impact",), default_timeout=APP_TIMEOUT_S)
+    at.run()
+    at.text_input(key="impact_uri").input(uri).run()
+
+    assert not at.exception
+    assert "Matches" in [subheader.value for subheader in at.subheader]
+    assert len(at.get("iframe")) == 1
