@@ -32,6 +32,7 @@ def _optional_command(name: str) -> ModuleType | None:
 
 
 search = _optional_command("lineage.cli.search")
+regression = _optional_command("lineage.cli.regression")
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ EXIT_USAGE = 2
 _EPILOG = """exit codes:
   0  success
   1  the command found nothing: impact matched no location (not even possibly),
-     or crawl could read no record
+     crawl could read no record, or regression found no earlier deployment to compare
   2  invalid usage or input: unknown option or node, invalid S3 location, missing or
      damaged recording or store
 """
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log progress to stderr (-vv for debug detail)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (crawl, trace, impact, search, app):
+    for module in (crawl, trace, impact, search, regression, app):
         if module is not None:
             module.register(subparsers)
     return parser

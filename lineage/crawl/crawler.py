@@ -7,6 +7,15 @@ each endpoint config an endpoint uses, once per name. It lists and describes pro
 transform jobs and inference components, and lists model package groups. Last, it describes the
 models and model packages that other records name but the listings did not return.
 
+Calls go through one `Caller`, which waits for the account-region's shared rate limiter. The
+listings of different kinds run in parallel, and describe calls fan out over `workers` threads,
+while the pages of one listing stay sequential because each page needs the previous NextToken.
+Records are stored in the listing's order on the calling thread, so results do not depend on
+thread timing.
+
+An incremental crawl (`previous`: the newest snapshot of the same account and region) reads only
+what changed since then. See `lineage.crawl.incremental` for the watermarks and filters.
+
 A seeded crawl starts from named resources and follows references instead of listing:
 endpoint -> endpoint config -> model -> model package; model artifact -> the training job its
 path names; processing job -> training job; training job -> tuning job. It needs only describe
@@ -23,12 +32,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from lineage.crawl.calls import Caller, CallFailure, FailureKind, Listing, paginate
-from lineage.crawl.extras import read_extras
+from lineage.crawl import incremental
+from lineage.crawl.calls import Budget, Caller, CallFailure, FailureKind, Listing, paginate
+from lineage.crawl.ratelimit import RateLimiter
 from lineage.crawl.references import Reference, references
 from lineage.crawl.result import (
     RECORD_META,
@@ -43,10 +54,13 @@ logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int], None]
 
+DEFAULT_WORKERS = 4
+
 _PLACEHOLDER_STATUS = {
     FailureKind.NOT_FOUND: PlaceholderStatus.DELETED,
     FailureKind.DENIED: PlaceholderStatus.NO_PERMISSION,
     FailureKind.THROTTLED: PlaceholderStatus.THROTTLED,
+    FailureKind.OUT_OF_BUDGET: PlaceholderStatus.OUTSIDE_CRAWL,
 }
 # Failures that leave a resource unresolved (worth a re-crawl), not a definite result.
 _UNRESOLVED_STATUSES = (PlaceholderStatus.THROTTLED, PlaceholderStatus.FAILED)
@@ -65,6 +79,12 @@ def crawl(
     account: str | None = None,
     region: str | None = None,
     progress: ProgressCallback | None = None,
+    limiter: RateLimiter | None = None,
+    workers: int = DEFAULT_WORKERS,
+    budget: Budget | None = None,
+    refresh_client: Callable[[], Any] | None = None,
+    previous: CrawlResult | None = None,
+    overlap: timedelta = incremental.DEFAULT_OVERLAP,
 ) -> CrawlResult:
     """Crawl SageMaker through `client` (a boto3 client, RecordingClient or RecordingWriter).
 
@@ -73,7 +93,16 @@ def crawl(
     `fetch_tags` adds list_tags calls for records read with describe (Search records carry
     their tags already). `sleep` waits between retries and `max_attempts` bounds the attempts of
     one call. `account` and `region` override what the client and the ARNs tell.
-    `progress(kind, records_of_that_kind)` is called after each record.
+    `progress(kind, records_of_that_kind)` is called after each record, and after each Search
+    page with the records read so far. It may be called from worker threads.
+
+    `limiter` is the rate limiter shared by every crawl of this account and region. `workers`
+    bounds the threads of describe fan-out and of parallel listings (1: no threads). `budget`
+    limits pages per listing and the crawl's time, and when it runs out the report lists the
+    kinds left partial. `refresh_client()` returns a client with new credentials after an
+    expired-token error. `previous` makes a full crawl incremental: it holds the records of the
+    newest snapshot of this account and region (see `incremental.scope_of`), and `overlap` is
+    how far before each watermark the changed-records filters start.
     """
     session = _CrawlSession(
         client,
@@ -84,12 +113,16 @@ def crawl(
         account=account,
         region=region if region is not None else client_region(client),
         progress=progress,
+        limiter=limiter,
+        workers=workers,
+        budget=budget,
+        refresh_client=refresh_client,
     )
     session.report.started = datetime.now(timezone.utc)
+    if previous is not None and seeds is None:
+        session.adopt_previous(previous, overlap)
     if seeds is None:
         session.run_full()
-        read_extras(session.caller, session.result, session.kinds,
-                    account=session.account, region=session.region)
     else:
         session.run_seeded(seeds)
     session.finish()
@@ -130,10 +163,18 @@ class _CrawlSession:
         account: str | None,
         region: str | None,
         progress: ProgressCallback | None,
+        limiter: RateLimiter | None = None,
+        workers: int = 1,
+        budget: Budget | None = None,
+        refresh_client: Callable[[], Any] | None = None,
     ) -> None:
         self.result = CrawlResult()
         self.report = self.result.report
-        self.caller = Caller(client, self.report, sleep=caller_sleep, max_attempts=max_attempts)
+        self.caller = Caller(
+            client, self.report, sleep=caller_sleep, max_attempts=max_attempts, limiter=limiter,
+            refresh_client=refresh_client, budget=budget or Budget(),
+        )
+        self.workers = max(1, workers)
         self.kinds = kinds
         self.fetch_tags = fetch_tags
         self.account = account or _client_account(client)
@@ -144,10 +185,17 @@ class _CrawlSession:
         # Describe calls already made, so each resource is described at most once.
         self._attempted: set[tuple[RecordKind, str]] = set()
         self._tags_denied = False
+        # Incremental crawl: ids of records copied from the previous snapshot, ids of records
+        # replaced or deleted since, and the LastModifiedTime watermark per kind.
+        self._previous_ids: set[int] = set()
+        self._dropped: set[int] = set()
+        self._since: dict[RecordKind, datetime] = {}
+        self._out_of_budget = 0
 
     # --- crawl modes ----------------------------------------------------------------------
 
     def run_full(self) -> None:
+        listings = self._read_listings()
         for kind in FULL_CRAWL_ORDER:
             if kind not in self.kinds:
                 continue
@@ -155,12 +203,19 @@ class _CrawlSession:
             logger.info("crawling %s", spec.label)
             if kind is RecordKind.ENDPOINT_CONFIG:
                 self._describe_referenced((RecordKind.ENDPOINT,), kind)
-            elif spec.search_resource and self._search(spec):
                 continue
+
+            source, listing = listings[kind]
+            if listing is None:
+                continue
+            if source == "search":
+                self._take_search(spec, listing)
             elif spec.describe_op is None:
-                self._list_only(spec)
+                self._take_list_only(spec, listing)
             else:
-                self._list_and_describe(spec)
+                self._take_list_and_describe(spec, listing)
+            if kind is RecordKind.ENDPOINT and kind in self._since:
+                self._sync_endpoint_deletions()
 
         # Records other records name but no listing returned (deleted, or not readable).
         if RecordKind.MODEL in self.kinds:
@@ -194,55 +249,92 @@ class _CrawlSession:
 
     # --- reading one kind -----------------------------------------------------------------
 
-    def _search(self, spec: KindSpec) -> bool:
-        """Read a kind with Search; return False when the caller should list it instead."""
+    def _read_listings(self) -> dict[RecordKind, tuple[str, Listing | None]]:
+        """Read the listing of every listed kind, in parallel over `workers` threads.
+
+        Returns the source ("search" or "list") and the listing per kind, or None for a kind
+        whose listing was denied.
+        """
+        kinds = [
+            kind for kind in FULL_CRAWL_ORDER
+            if kind in self.kinds and kind is not RecordKind.ENDPOINT_CONFIG
+        ]
+        if self.workers == 1 or len(kinds) < 2:
+            return {kind: self._read_listing(SPECS[kind]) for kind in kinds}
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="crawl-list") as executor:
+            futures = {kind: executor.submit(self._read_listing, SPECS[kind]) for kind in kinds}
+            return {kind: future.result() for kind, future in futures.items()}
+
+    def _read_listing(self, spec: KindSpec) -> tuple[str, Listing | None]:
+        if spec.search_resource:
+            listing = self._search_listing(spec)
+            if listing is not None:
+                return "search", listing
+        return "list", self._list(spec)
+
+    def _search_listing(self, spec: KindSpec) -> Listing | None:
+        """Read a kind with Search; return None when it should be listed instead."""
         resource = str(spec.search_resource)
-        listing = paginate(self.caller, "search", "Results", {"Resource": resource})
+        args: dict[str, Any] = {"Resource": resource}
+        since = self._since.get(spec.kind)
+        if since is not None:
+            args.update(incremental.search_filter(spec.kind, since))
+        listing = paginate(self.caller, "search", "Results", args,
+                           on_page=self._page_progress(spec.kind))
         failure = listing.failure
         if listing.pages == 0 and failure is not None and failure.kind in _SEARCH_FALLBACK:
             self.report.warn(
                 f"search for {resource} failed with {failure.code} ({failure.message}); "
                 f"reading {resource} with {spec.list_op} and {spec.describe_op} instead"
             )
-            return False
+            return None
+        return listing
 
+    def _take_search(self, spec: KindSpec, listing: Listing) -> None:
+        resource = str(spec.search_resource)
         for item in listing.items:
             record = item.get(resource)
             if spec.search_inner_key and isinstance(record, dict):
                 record = record.get(spec.search_inner_key)
             if not isinstance(record, dict):
                 continue
-            if self._find(spec.kind, self._identifier(spec, record)) is None:
+            existing = self._find(spec.kind, self._identifier(spec, record))
+            if existing is None or self._is_previous(existing):
                 self._add(spec.kind, record, "search")
         self._note_incomplete(spec, listing, "search")
-        return True
 
-    def _list_and_describe(self, spec: KindSpec) -> None:
-        listing = self._list(spec)
-        if listing is None:
-            return
+    def _take_list_and_describe(self, spec: KindSpec, listing: Listing) -> None:
+        pending: list[tuple[str, dict[str, Any] | None, bool]] = []
         for summary in listing.items:
             identifier = self._identifier(spec, summary)
             if not identifier:
                 self.report.warn(f"{spec.list_op} returned an item without a name: {summary!r}")
                 continue
-            if self._find(spec.kind, identifier) is not None:
+            existing = self._find(spec.kind, identifier)
+            if existing is not None and not (
+                self._is_previous(existing) and incremental.changed(spec.kind, existing, summary)
+            ):
                 continue
-            self._attempted.add((spec.kind, self._key(identifier)))
-            self._describe(spec, identifier, summary=summary)
+            attempt = (spec.kind, self._key(identifier))
+            if attempt in self._attempted:
+                continue
+            self._attempted.add(attempt)
+            pending.append((identifier, summary, False))
+        self._describe_all(spec, pending)
         self._note_incomplete(spec, listing, str(spec.list_op))
 
-    def _list_only(self, spec: KindSpec) -> None:
-        listing = self._list(spec)
-        if listing is None:
-            return
+    def _take_list_only(self, spec: KindSpec, listing: Listing) -> None:
         for summary in listing.items:
             self._add(spec.kind, summary, "list")
         self._note_incomplete(spec, listing, str(spec.list_op))
 
     def _list(self, spec: KindSpec) -> Listing | None:
         """List a kind; return None (and mark the kind denied) when listing is not allowed."""
-        listing = paginate(self.caller, str(spec.list_op), spec.list_key, dict(spec.list_args))
+        args = dict(spec.list_args)
+        since = self._since.get(spec.kind)
+        if since is not None:
+            args.update(incremental.list_filter(str(spec.list_op), since))
+        listing = paginate(self.caller, str(spec.list_op), spec.list_key, args)
         failure = listing.failure
         if listing.pages == 0 and failure is not None and failure.kind is FailureKind.DENIED:
             if spec.label not in self.report.denied:
@@ -256,11 +348,47 @@ class _CrawlSession:
 
     def _describe_referenced(self, sources: tuple[RecordKind, ...], target: RecordKind) -> None:
         """Describe every `target` resource that records of `sources` name and are not read."""
+        pending: list[tuple[str, dict[str, Any] | None, bool]] = []
         for source in sources:
             for record in list(self.result.of(source)):
+                if id(record) in self._dropped:
+                    continue
                 for reference in references(source, record):
-                    if reference.kind is target and not reference.guessed:
-                        self._ensure(reference)
+                    if reference.kind is not target or reference.guessed:
+                        continue
+                    if self._find(target, reference.identifier) is not None:
+                        continue
+                    attempt = (target, self._key(reference.identifier))
+                    if attempt in self._attempted:
+                        continue
+                    self._attempted.add(attempt)
+                    pending.append((reference.identifier, None, False))
+        self._describe_all(SPECS[target], pending)
+
+    def _sync_endpoint_deletions(self) -> None:
+        """Drop previous endpoints that the full endpoint listing no longer returns.
+
+        Search is eventually consistent, so an endpoint the listing returns but neither the
+        previous snapshot nor the filtered Search did is described here.
+        """
+        spec = SPECS[RecordKind.ENDPOINT]
+        listing = paginate(self.caller, str(spec.list_op), spec.list_key)
+        if not listing.complete:
+            self.report.warn(
+                "endpoint deletions not checked: list_endpoints did not complete; endpoints of "
+                "the previous snapshot are kept"
+            )
+            return
+
+        live = {str(item.get(spec.name_field, "")).lower() for item in listing.items}
+        for record in list(self.result.of(RecordKind.ENDPOINT)):
+            name = str(record.get(spec.name_field, "")).lower()
+            if id(record) in self._previous_ids and id(record) not in self._dropped and (
+                name not in live
+            ):
+                logger.info("endpoint %s was deleted since the previous snapshot", name)
+                self._drop(RecordKind.ENDPOINT, record)
+        self._take_list_and_describe(spec, listing)
 
     # --- reading one resource -------------------------------------------------------------
 
@@ -283,18 +411,56 @@ class _CrawlSession:
         summary: dict[str, Any] | None = None,
         guessed: bool = False,
     ) -> dict[str, Any] | None:
+        return self._store_described(spec, identifier, summary, guessed,
+                                     self._fetch(spec, identifier))
+
+    def _describe_all(
+        self, spec: KindSpec, items: list[tuple[str, dict[str, Any] | None, bool]]
+    ) -> None:
+        """Describe (identifier, summary, guessed) items over `workers` threads, storing each
+        record in the order of `items`."""
+        for (identifier, summary, guessed), outcome in zip(
+            items, self._fetch_all(spec, [item[0] for item in items]), strict=True
+        ):
+            self._store_described(spec, identifier, summary, guessed, outcome)
+
+    def _fetch_all(
+        self, spec: KindSpec, identifiers: list[str]
+    ) -> Iterator[dict[str, Any] | CallFailure]:
+        if self.workers == 1 or len(identifiers) < 2:
+            for identifier in identifiers:
+                yield self._fetch(spec, identifier)
+            return
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="crawl-describe") as executor:
+            # map() yields in submission order, as soon as each result is there.
+            yield from executor.map(lambda name: self._fetch(spec, name), identifiers)
+
+    def _fetch(self, spec: KindSpec, identifier: str) -> dict[str, Any] | CallFailure:
+        """Describe one resource (and read its tags); safe to run on a worker thread."""
         operation = str(spec.describe_op)
         try:
             response = self.caller.call(operation, **{spec.describe_arg: identifier})
         except CallFailure as failure:
-            self._on_describe_failure(spec, identifier, summary, failure, guessed)
-            return None
+            return failure
 
         if self.fetch_tags and TAGS_KEY not in response:
             tags = self._tags(response.get(spec.arn_field))
             if tags is not None:
                 response[TAGS_KEY] = tags
-        return self._add(spec.kind, response, "describe")
+        return response
+
+    def _store_described(
+        self,
+        spec: KindSpec,
+        identifier: str,
+        summary: dict[str, Any] | None,
+        guessed: bool,
+        outcome: dict[str, Any] | CallFailure,
+    ) -> dict[str, Any] | None:
+        if isinstance(outcome, CallFailure):
+            self._on_describe_failure(spec, identifier, summary, outcome, guessed)
+            return None
+        return self._add(spec.kind, outcome, "describe")
 
     def _on_describe_failure(
         self,
@@ -305,6 +471,17 @@ class _CrawlSession:
         guessed: bool,
     ) -> None:
         where = f"{failure.operation} for {spec.label} {identifier!r}"
+        if failure.kind is FailureKind.OUT_OF_BUDGET:
+            self._out_of_budget += 1
+            if guessed:
+                return
+        existing = self._find(spec.kind, identifier)
+        if existing is not None and failure.kind is not FailureKind.NOT_FOUND:
+            # A changed resource that cannot be read now keeps its previous record.
+            if failure.kind is not FailureKind.OUT_OF_BUDGET:
+                self.report.warn(f"{where} failed with {failure.code}: {failure.message}; kept "
+                                 "the record of the previous snapshot")
+            return
         if guessed:
             # The name came from an artifact path, so "not found" only means the guess was wrong.
             if failure.kind is FailureKind.NOT_FOUND:
@@ -377,6 +554,11 @@ class _CrawlSession:
             meta["reason"] = reason or status.value
         stored[RECORD_META] = meta
 
+        replaced = None
+        if kind in SPECS and self._previous_ids:
+            replaced = self._find(kind, self._identifier(SPECS[kind], stored))
+        if replaced is not None and self._is_previous(replaced):
+            self._drop(kind, replaced)
         self.result.add(kind, stored)
         self._index_record(kind, stored)
         if self.progress is not None:
@@ -395,6 +577,48 @@ class _CrawlSession:
         # A versioned package's ModelPackageName is its group's name, shared by every version.
         if isinstance(name, str) and name and not record.get("ModelPackageVersion"):
             keys[name.lower()] = record
+
+    def _drop(self, kind: RecordKind, record: dict[str, Any]) -> None:
+        """Remove a record from the index; `finish` removes it from the result."""
+        self._dropped.add(id(record))
+        keys = self._index.get(kind, {})
+        for key in [key for key, value in keys.items() if value is record]:
+            del keys[key]
+
+    def _is_previous(self, record: dict[str, Any]) -> bool:
+        return id(record) in self._previous_ids
+
+    def _page_progress(self, kind: RecordKind) -> Callable[[int, int], None] | None:
+        progress = self.progress
+        if progress is None:
+            return None
+        return lambda pages, items: progress(kind.value, items)
+
+    # --- incremental crawl ----------------------------------------------------------------
+
+    def adopt_previous(self, previous: CrawlResult, overlap: timedelta) -> None:
+        """Start from the records of the previous snapshot and set the watermark per kind.
+
+        Placeholders left by throttling, errors or a spent budget are not copied, so they are
+        read again.
+        """
+        unresolved = {status.value for status in _UNRESOLVED_STATUSES}
+        unresolved.add(PlaceholderStatus.OUTSIDE_CRAWL.value)
+        for kind, records in previous.records.items():
+            kind = RecordKind(kind)
+            for record in records:
+                if record.get(RECORD_META, {}).get("status") in unresolved:
+                    continue
+                copied = dict(record)
+                self.result.add(kind, copied)
+                self._index_record(kind, copied)
+                self._previous_ids.add(id(copied))
+        self._since = incremental.watermarks(previous, overlap, self.kinds)
+        logger.info(
+            "incremental crawl from %d previous records; watermarks: %s",
+            len(self._previous_ids),
+            ", ".join(f"{kind.value} {when.isoformat()}" for kind, when in self._since.items()),
+        )
 
     def _find(self, kind: RecordKind, identifier: str) -> dict[str, Any] | None:
         if not identifier:
@@ -417,7 +641,17 @@ class _CrawlSession:
         return parse_arn(identifier).account not in ("", self.account)
 
     def _note_incomplete(self, spec: KindSpec, listing: Listing, operation: str) -> None:
-        if listing.failure is not None:
+        if listing.out_of_pages or (
+            listing.failure is not None and listing.failure.kind is FailureKind.OUT_OF_BUDGET
+        ):
+            page = listing.pages + 1
+            limit = "page budget" if listing.out_of_pages else "time budget"
+            self.report.partial.append(f"{spec.label}: stopped at page {page} ({limit} ran out)")
+            self.report.warn(
+                f"{operation} for {spec.label} stopped at page {page} because the crawl's "
+                f"{limit} ran out; kept the {len(listing.items)} items of the pages before it"
+            )
+        elif listing.failure is not None:
             failure = listing.failure
             page = listing.pages + 1
             self.report.partial.append(f"{spec.label}: stopped at page {page}")
@@ -438,7 +672,14 @@ class _CrawlSession:
     # --- the report -----------------------------------------------------------------------
 
     def finish(self) -> None:
-        report = self.report
+        report = self.result.report
+        if self._dropped:
+            for kind, records in self.result.records.items():
+                self.result.records[kind] = [r for r in records if id(r) not in self._dropped]
+        if self._out_of_budget:
+            report.partial.append(
+                f"time budget ran out: {self._out_of_budget} describe calls were not sent"
+            )
         accounts: set[str] = set()
         for records in self.result.records.values():
             for record in records:

@@ -153,7 +153,7 @@ def package_group_trend(graph: LineageGraph, group: str, metric: str | None = No
         jobs = _producing_jobs(graph, package)
         attrs = graph.node(package)
         runs.append(
-            _Run(_label(graph, package), package, _as_time(attrs.get("created")), _metric_job(jobs))
+            _Run(_label(graph, package), package, as_time(attrs.get("created")), _metric_job(jobs))
         )
     return _trend(graph, SeriesKind.PACKAGE_GROUP, _label(graph, node), runs, metric)
 
@@ -199,7 +199,7 @@ def endpoint_trend(
         for variant, model in _served_models(graph, config):
             jobs = _producing_jobs(graph, model)
             label = f"{_label(graph, config)} / {variant} / {_label(graph, model)}"
-            runs.append(_Run(label, model, _as_time(start), _metric_job(jobs), variant))
+            runs.append(_Run(label, model, as_time(start), _metric_job(jobs), variant))
 
     trend = _trend(graph, SeriesKind.ENDPOINT, endpoint, runs, metric)
     trend.notes[:0] = notes
@@ -316,7 +316,7 @@ def _metrics(graph: LineageGraph, job: str) -> dict[str, float]:
 
 def _job_run(graph: LineageGraph, job: str) -> _Run:
     attrs = graph.node(job)
-    time = _as_time(attrs.get("created")) or _as_time(attrs.get("started"))
+    time = as_time(attrs.get("created")) or as_time(attrs.get("started"))
     return _Run(_label(graph, job), job, time, job)
 
 
@@ -380,7 +380,7 @@ def _require_kind(graph: LineageGraph, node: str, kind: NodeKind, text: str) -> 
         )
 
 
-def _as_time(value: Any) -> datetime | None:
+def as_time(value: Any) -> datetime | None:
     """Return a timezone-aware datetime from a datetime or ISO 8601 text; None otherwise.
 
     A naive time is taken as UTC, which is what SageMaker reports.
