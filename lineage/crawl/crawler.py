@@ -39,6 +39,7 @@ from typing import Any
 
 from lineage.crawl import incremental
 from lineage.crawl.calls import Budget, Caller, CallFailure, FailureKind, Listing, paginate
+from lineage.crawl.extras import read_extras
 from lineage.crawl.ratelimit import RateLimiter
 from lineage.crawl.references import Reference, references
 from lineage.crawl.result import (
@@ -123,6 +124,8 @@ def crawl(
         session.adopt_previous(previous, overlap)
     if seeds is None:
         session.run_full()
+        read_extras(session.caller, session.result, session.kinds,
+                    account=session.account, region=session.region)
     else:
         session.run_seeded(seeds)
     session.finish()
