@@ -41,6 +41,9 @@ DEFAULT_FILE = "lineage.sqlite"
 MEMORY = ":memory:"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
+# Key of the PostgreSQL advisory lock that writers take (any constant unique to this program).
+WRITE_LOCK_ID = 0x5A6E_11E0
+
 # A snapshot is named by its id, by a time (the newest snapshot taken at or before it) or, with
 # None, the newest snapshot.
 AsOf = datetime | int | None
@@ -261,8 +264,10 @@ class PostgresBackend(Backend):
         if write:
             connection.execute("BEGIN")
             # One writer at a time: a save reads the previous snapshot's rows to extend them,
-            # so two concurrent saves would both extend from the same snapshot.
-            connection.execute("LOCK TABLE snapshots IN SHARE ROW EXCLUSIVE MODE")
+            # so two concurrent saves would both extend from the same snapshot. An advisory
+            # lock also works before the tables exist, which serialises migrations too.
+            connection.execute("SELECT pg_advisory_xact_lock(%s)",
+                               (WRITE_LOCK_ID,))
         else:
             # Several SELECTs of one read must see one state of the store.
             connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -436,6 +441,7 @@ class Store:
             try:
                 self.backend.begin(connection, write)
             except self.backend.errors as err:
+                self._rollback(connection)
                 raise self._damaged(err) from err
             try:
                 yield Transaction(self.backend, connection)
@@ -449,6 +455,8 @@ class Store:
                 raise self._damaged(err) from err
 
     def _rollback(self, connection: Connection) -> None:
+        if not getattr(connection, "in_transaction", True):
+            return
         try:
             connection.execute("ROLLBACK")
         except self.backend.errors as err:
