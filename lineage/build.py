@@ -20,6 +20,7 @@ from lineage.identity import S3Location, arn_key, is_arn, parse_arn, parse_s3_ur
 from lineage.mappers import MAPPERS, RESOURCE_TYPES, Fragment, Ref
 from lineage.mappers.base import dataset_node, identify, record_meta
 from lineage.mappers.endpoint_config import VIA_INFERENCE_COMPONENTS
+from lineage.mappers.pipeline import link_repack_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ def build_graph(result: CrawlResult) -> LineageGraph:
 
     _link_endpoint_outputs(build)
     _link_artifacts_to_processing_outputs(build)
+    warnings.extend(link_repack_jobs(graph))
     _note_endpoints_without_components(build, result)
 
     for source, relation in graph.skipped_self_loops:

@@ -12,6 +12,7 @@ from typing import Any
 
 from lineage.crawl.result import RecordKind
 from lineage.graph import NodeKind
+from lineage.mappers.association import map_association
 from lineage.mappers.base import EdgeSpec, Fragment, MalformedRecordError, NodeSpec, Ref
 from lineage.mappers.endpoint import map_endpoint
 from lineage.mappers.endpoint_config import map_endpoint_config
@@ -19,6 +20,7 @@ from lineage.mappers.inference_component import map_inference_component
 from lineage.mappers.model import map_model
 from lineage.mappers.model_package import map_model_package
 from lineage.mappers.model_package_group import map_model_package_group
+from lineage.mappers.pipeline import map_pipeline_execution
 from lineage.mappers.processing_job import map_processing_job
 from lineage.mappers.training_job import map_training_job
 from lineage.mappers.transform_job import map_transform_job
@@ -46,6 +48,8 @@ MAPPERS: dict[RecordKind, Mapper] = {
     RecordKind.TRANSFORM_JOB: map_transform_job,
     RecordKind.TUNING_JOB: map_tuning_job,
     RecordKind.INFERENCE_COMPONENT: map_inference_component,
+    RecordKind.PIPELINE_EXECUTION: map_pipeline_execution,
+    RecordKind.ASSOCIATION: map_association,
 }
 
 RESOURCE_TYPES: dict[RecordKind, ResourceType] = {
@@ -71,6 +75,10 @@ RESOURCE_TYPES: dict[RecordKind, ResourceType] = {
     RecordKind.INFERENCE_COMPONENT: ResourceType(
         NodeKind.INFERENCE_COMPONENT, "inference-component", "InferenceComponentName",
         "InferenceComponentArn"),
+    # An execution's ARN is pipeline/<pipeline name>/execution/<id>; records always carry it.
+    RecordKind.PIPELINE_EXECUTION: ResourceType(
+        NodeKind.PIPELINE_EXECUTION, "pipeline", "PipelineExecutionDisplayName",
+        "PipelineExecutionArn"),
 }
 
 __all__ = [
