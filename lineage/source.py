@@ -91,7 +91,7 @@ def load_sample(folder: Path = SAMPLE_DIR, as_of: AsOfArgument = None) -> Loaded
     """Save the recordings in `folder` as snapshots of an in-memory store, ordered by their
     `recorded_at`, and build the graph as of one snapshot (default: the newest).
 
-    Raises LineageError when the folder holds no recording.
+    Raises LineageError when the folder contains no recording.
     """
     from lineage import store as stores
 
@@ -115,7 +115,7 @@ def load_sample(folder: Path = SAMPLE_DIR, as_of: AsOfArgument = None) -> Loaded
 def sample_recordings(folder: Path = SAMPLE_DIR) -> list[Path]:
     """Return the recordings in `folder`, oldest `recorded_at` first (undated ones first).
 
-    Raises LineageError when the folder holds none.
+    Raises LineageError when the folder contains none.
     """
     dated = _dated_recordings(folder)
     if not dated:

@@ -167,7 +167,7 @@ class Connection(Protocol):
 
 
 class Backend:
-    """How one database engine connects, names its types and spells parameters."""
+    """Connection, type names and parameter style of one database engine."""
 
     name = ""
     # DDL for the snapshot id column and for columns that refer to it.
@@ -482,8 +482,9 @@ class Store:
     # --- schema -----------------------------------------------------------------------------
 
     def _prepare_schema(self, create: bool) -> None:
-        # Read the version first, so that a current store opens without a write lock (and
-        # from a read-only file); re-read it under the lock in case another process migrated.
+        # Read the version first, so that a current store opens without a write lock and
+        # from a read-only file. Under the lock it is read again, because another process may
+        # have migrated the store in between.
         try:
             with self._transaction(write=False) as tx:
                 version = self._schema_version(tx, create)
@@ -551,9 +552,9 @@ class Store:
              taken_at: datetime | None = None) -> int:
         """Store `result` as a new snapshot in one transaction and return its id.
 
-        `taken_at` defaults to the crawl report's finished (else started) time, else now; pass
-        a recording's `recorded_at` so the snapshot dates the account's state, not the replay.
-        When the save fails part-way, nothing of it is stored.
+        `taken_at` defaults to the crawl report's finished time, else its started time, else
+        now. For a recording, pass its `recorded_at`, so that the snapshot dates the account's
+        state and not the replay. When the save fails part-way, nothing of it is stored.
         """
         report = result.report
         when = _utc(taken_at or report.finished or report.started or datetime.now(timezone.utc))

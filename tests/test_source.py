@@ -39,7 +39,7 @@ def test_load_default_stores_both_sample_snapshots():
     assert loaded.as_of == infos[-1]
 
 
-def test_load_default_as_of_first_snapshot_serves_old_config():
+def test_load_as_of_first_snapshot():
     before = load(as_of=1)
     after = load()
 
@@ -49,7 +49,7 @@ def test_load_default_as_of_first_snapshot_serves_old_config():
     assert "snapshot 1 of 2" in before.description
 
 
-def test_load_default_as_of_date_text_picks_that_day():
+def test_load_as_of_date_text():
     loaded = load(as_of="2024-06-12")
 
     assert loaded.as_of is not None

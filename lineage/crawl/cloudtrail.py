@@ -1,6 +1,6 @@
 """Endpoint deployments from CloudTrail, for the time before the first crawl.
 
-A snapshot store knows an endpoint's config only from the first crawl on. CloudTrail's event
+A snapshot store contains an endpoint's config only from the first crawl on. CloudTrail's event
 history (LookupEvents, management events of the last 90 days) records every CreateEndpoint,
 UpdateEndpoint and UpdateEndpointWeightsAndCapacities call, with the config name or the new
 weights in the request parameters, so it can date deployments that no crawl saw.

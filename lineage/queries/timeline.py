@@ -1,6 +1,6 @@
 """Which endpoint config an endpoint served, and when: its deployment timeline.
 
-SageMaker only tells what an endpoint serves now. The snapshot store keeps each version of the
+SageMaker only returns what an endpoint serves now. The snapshot store keeps each version of the
 endpoint record, so the changes of its `EndpointConfigName` (and of its variant weights and
 instance counts) between snapshots are its deployments. A snapshot dates a deployment by when
 it was first seen, which can be up to one crawl interval after the change. CloudTrail events
@@ -93,7 +93,8 @@ def deployment_timeline(
 
     Built from the endpoint's record history in `store` and each config's record. `events`
     are entries from `lineage.crawl.cloudtrail.fetch_endpoint_events`; those of other
-    endpoints are ignored. Returns an empty list when neither source knows the endpoint.
+    endpoints are ignored. Returns an empty list when neither the store nor the events
+    contain the endpoint.
     """
     snapshots = store.snapshots()
     segments = _snapshot_segments(store, endpoint, snapshots)
@@ -111,7 +112,7 @@ def deployment_timeline(
 def _snapshot_segments(store: Store, endpoint: str,
                        snapshots: list[SnapshotInfo]) -> list[Deployment]:
     """Return one deployment per run of snapshots with the same config and weights."""
-    # Snapshots without any endpoint record (kind denied, crawl cut short) say nothing about
+    # Snapshots without any endpoint record (kind denied, crawl cut short) cannot show
     # whether this endpoint existed, so they neither split nor end a deployment.
     observed = [info for info in snapshots if info.counts.get(RecordKind.ENDPOINT.value, 0)]
     position = {info.id: index for index, info in enumerate(observed)}
