@@ -1,6 +1,6 @@
 """Read the records that add lineage beyond the resource kinds in `specs.SPECS`.
 
-Three readers, each run after the full crawl of the other kinds:
+Three readers, each run after a full crawl of the other kinds (a seeded crawl runs none):
 
 - Tuning-job children. A tuning job whose `TrainingJobStatusCounters` add up to more training
   jobs than the crawl holds for it is listed with `list_training_jobs_for_hyper_parameter_

@@ -97,6 +97,8 @@ def _end(
 
     # A lineage entity is labelled with the last part of its id, and typed with SageMaker's
     # entity type (Model, DataSet, ModelDeployment, ...) or else its ARN resource type.
+    # NOTE: a lineage artifact's source URI (DescribeArtifact's Source.SourceUri) is not read,
+    # so an artifact entity stays apart from the S3 dataset or model artifact node it stands for.
     described = entity_type or parsed.resource_type
     label = name or parsed.resource_id.rsplit("/", 1)[-1]
     foreign = isinstance(crawled_account, str) and parsed.account not in ("", crawled_account)
