@@ -13,6 +13,7 @@ from lineage.errors import LineageError, RecordingError, StoreError
 from lineage.graph import NodeKind
 from lineage.source import SAMPLE_DIR, Loaded, default_recording, load, recording_seeds
 from tests.conftest import CASES_DIR, load_case
+from tests.store_targets import fresh_database
 
 
 def test_load_default_is_sample_account():
@@ -114,6 +115,26 @@ def test_load_store_as_of_older_snapshot(tmp_path):
 
     assert _serving_config(loaded) == "churn-prod-config-v1"
     assert _serving_config(load(db=path)) == "churn-prod-config-v2"
+
+
+@pytest.mark.postgres
+def test_load_postgres_store_as_of(postgres_url):
+    with fresh_database(postgres_url) as url:
+        with store.open_store(url, create=True) as opened:
+            for name in ("account-before.json", "account-after.json"):
+                crawled = load(recording=SAMPLE_DIR / name)
+                opened.save(crawled.result, source=f"recording {name}")
+
+        before = load(db=url, as_of=1)
+        after = load(db=url)
+        for loaded in (before, after):
+            assert loaded.store is not None
+            loaded.store.close()
+
+    assert _serving_config(before) == "churn-prod-config-v1"
+    assert _serving_config(after) == "churn-prod-config-v2"
+    assert after.source == url
+    assert "snapshot 2 of 2" in after.description
 
 
 def test_load_store_as_of_unknown_id_lists_snapshots(tmp_path):

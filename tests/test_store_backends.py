@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ from lineage import store as stores
 from lineage.crawl.result import RECORD_META, CrawlReport, CrawlResult, RecordKind
 from lineage.errors import StoreError
 from tests.conftest import REPO_ROOT
+from tests.store_targets import fresh_database
 
 ACCOUNT = "111122223333"
 T0 = datetime(2024, 6, 10, 6, 0, tzinfo=timezone.utc)
@@ -36,17 +36,8 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield str(tmp_path / "lineage.sqlite")
         return
 
-    import psycopg
-
-    server = request.getfixturevalue("postgres_url")
-    database = "lineage_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{database}"')
-    try:
-        yield server.rsplit("/", 1)[0] + "/" + database
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    with fresh_database(request.getfixturevalue("postgres_url")) as url:
+        yield url
 
 
 @pytest.fixture
