@@ -38,3 +38,48 @@ def postgres_url():
         pytest.skip("PostgreSQL is not installed; `make test` installs Debian's postgresql")
     with running_postgres() as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def moto_url(tmp_path_factory: pytest.TempPathFactory):
+    """Start a moto server on 127.0.0.1 with an empty state and yield its URL.
+
+    moto keeps its backends per process, so two modules that each start a server would see each
+    other's resources; the state is reset before and after each module. The environment gets
+    dummy credentials and no AWS config files, so nothing can reach a real account.
+    """
+    import urllib.request
+
+    from moto import server as moto_server
+
+    empty = tmp_path_factory.mktemp("aws") / "none"
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": str(empty),
+            "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }.items():
+            patch.setenv(name, value)
+        patch.delenv("AWS_PROFILE", raising=False)
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        url = f"http://{host}:{port}"
+
+        def reset() -> None:
+            request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+            urllib.request.urlopen(request, timeout=10).close()
+
+        reset()
+        try:
+            yield url
+        finally:
+            reset()
+            server.stop()

@@ -7,7 +7,6 @@ It ignores MaxResults, and it has no inference component operations.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,33 +25,10 @@ TRAIN_DATA = "s3://example-bucket/data/train/"
 
 
 @pytest.fixture(scope="module")
-def endpoint_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start a moto server on 127.0.0.1 with dummy credentials and no AWS config files."""
-    empty = tmp_path_factory.mktemp("aws") / "none"
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
-            "AWS_CONFIG_FILE": str(empty),
-            "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }.items():
-            patch.setenv(name, value)
-        patch.delenv("AWS_PROFILE", raising=False)
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
-
-        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        try:
-            url = f"http://{host}:{port}"
-            _create_account(make_client(region=REGION, endpoint_url=url))
-            yield url
-        finally:
-            server.stop()
+def endpoint_url(moto_url: str) -> str:
+    """Return the URL of the suite's moto server, with this module's account created."""
+    _create_account(make_client(region=REGION, endpoint_url=moto_url))
+    return moto_url
 
 
 @pytest.fixture(scope="module")

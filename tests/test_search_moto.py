@@ -7,7 +7,6 @@ whether moto 5.2 agrees with the documented semantics and, where it does not, wh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -105,36 +104,16 @@ TABLE: list[tuple[str, dict[str, Any], Any, bool, str]] = [
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Start a moto server on 127.0.0.1 and yield a boto3 client with dummy credentials."""
-    empty = tmp_path_factory.mktemp("aws") / "none"
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_CONFIG_FILE": str(empty),
-            "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }.items():
-            patch.setenv(name, value)
-        patch.delenv("AWS_PROFILE", raising=False)
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
-
-        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        try:
-            sagemaker = boto3.client(
-                "sagemaker",
-                region_name=REGION,
-                endpoint_url=f"http://{host}:{port}",
-                config=Config(retries={"max_attempts": 1}),
-            )
-            _create_jobs(sagemaker)
-            yield sagemaker
-        finally:
-            server.stop()
+def client(moto_url: str) -> Any:
+    """Return a boto3 client of the suite's moto server, with the jobs of this module created."""
+    sagemaker = boto3.client(
+        "sagemaker",
+        region_name=REGION,
+        endpoint_url=moto_url,
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    _create_jobs(sagemaker)
+    return sagemaker
 
 
 @pytest.fixture(scope="module")
