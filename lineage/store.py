@@ -711,16 +711,22 @@ class Store:
                 f"({first.taken_at.isoformat()}) is after end snapshot {last.id} "
                 f"({last.taken_at.isoformat()}); swap the bounds"
             )
-        chosen = [info.id for info in infos[order[first.id]:order[last.id] + 1]]
+        chosen = sorted(info.id for info in infos[order[first.id]:order[last.id] + 1])
+        low, high = chosen[0], chosen[-1]
+        if chosen == sorted(info.id for info in infos if low <= info.id <= high):
+            # The usual case (snapshots saved in time order): one range overlap test.
+            condition, params = "r.first_snapshot <= ? AND r.last_snapshot >= ?", [high, low]
+        else:
+            marks = ", ".join("?" for _ in chosen)
+            condition = (f"EXISTS (SELECT 1 FROM snapshots s WHERE s.id IN ({marks}) "
+                         "AND r.first_snapshot <= s.id AND r.last_snapshot >= s.id)")
+            params = chosen
 
-        marks = ", ".join("?" for _ in chosen)
         with self._reading() as tx:
             report = tx.one("SELECT report FROM snapshots WHERE id = ?", (last.id,))
             rows = tx.all(
                 "SELECT r.kind, r.key, r.first_snapshot, r.record FROM records r "
-                f"WHERE EXISTS (SELECT 1 FROM snapshots s WHERE s.id IN ({marks}) "
-                "AND r.first_snapshot <= s.id AND r.last_snapshot >= s.id) "
-                "ORDER BY r.kind, r.key, r.first_snapshot", chosen,
+                f"WHERE {condition} ORDER BY r.kind, r.key, r.first_snapshot", params,
             )
 
         # Rows of one record never overlap, so the one that starts last is its newest version.

@@ -162,6 +162,20 @@ def test_store_result_between_reversed_bounds_raise(opened):
         opened.result_between(3, 1)
 
 
+def test_store_result_between_out_of_order_snapshots(opened):
+    opened.save(_result(_endpoint("a", "cfg-v1"), _config("cfg-v1")), taken_at=T0)
+    opened.save(_result(_endpoint("a", "cfg-v3"), _config("cfg-v3")), taken_at=T0 + 2 * DAY)
+    # Saved last but taken in between, as when an older recording is imported late.
+    opened.save(_result(_endpoint("a", "cfg-v2"), _config("cfg-v2")), taken_at=T0 + DAY)
+
+    assert [info.id for info in opened.snapshots()] == [1, 3, 2]
+    assert _config_of(opened.result_at(T0 + DAY), "a") == "cfg-v2"
+    assert _names(opened.result_between(1, 3), RecordKind.ENDPOINT_CONFIG) == [
+        "cfg-v1", "cfg-v2",
+    ]
+    assert _config_of(opened.result_at(), "a") == "cfg-v3"
+
+
 def test_store_record_history_lists_versions(opened):
     _save_story(opened)
 
@@ -523,9 +537,9 @@ def _write_version_one_store(target: str, extra_statement: str | None = None) ->
         stores.MIGRATIONS[0].apply(tx)
         tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '1')")
         for number, config in ((1, "cfg-v1"), (2, "cfg-v2")):
-            taken = (T0 + (number - 1) * DAY).isoformat()
+            taken_at = (T0 + (number - 1) * DAY).isoformat()
             tx.execute("INSERT INTO snapshots (taken_at, source, report) VALUES (?, ?, ?)",
-                       (taken, "crawl", json.dumps(CrawlReport().to_dict())))
+                       (taken_at, "crawl", json.dumps(CrawlReport().to_dict())))
             record = json.dumps(_endpoint("churn-prod", config), default=lambda v: v.isoformat())
             tx.execute("INSERT INTO records (kind, key, record, first_snapshot, last_snapshot) "
                        "VALUES (?, ?, ?, ?, ?)",

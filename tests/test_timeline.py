@@ -93,6 +93,18 @@ def test_timeline_weight_change_splits_deployment(memory):
     assert first.end == second.start == T0 + DAY
 
 
+def test_timeline_instance_count_change_does_not_split(memory):
+    _save(memory, T0, _endpoint("ep", "cfg-a"), _config("cfg-a"))
+    scaled = _endpoint("ep", "cfg-a")
+    scaled["ProductionVariants"][0]["CurrentInstanceCount"] = 4
+    _save(memory, T0 + DAY, scaled)
+
+    (deployment,) = deployment_timeline(memory, "ep")
+
+    assert deployment.last_snapshot == 2
+    assert [v.instance_count for v in deployment.variants] == [1]
+
+
 def test_timeline_missing_config_uses_endpoint_variants(memory):
     _save(memory, T0, _endpoint("ep", "cfg-gone", weights={"AllTraffic": 1.0}))
 

@@ -1,4 +1,4 @@
-"""Which endpoint config an endpoint served, and when: its deployment timeline.
+"""Deployment timelines: which endpoint config an endpoint served, and when.
 
 SageMaker only returns what an endpoint serves now. The snapshot store keeps each version of the
 endpoint record, so the changes of its `EndpointConfigName` (and of its variant weights and
@@ -111,7 +111,11 @@ def deployment_timeline(
 
 def _snapshot_segments(store: Store, endpoint: str,
                        snapshots: list[SnapshotInfo]) -> list[Deployment]:
-    """Return one deployment per run of snapshots with the same config and weights."""
+    """Return one deployment per run of snapshots with the same config and weights.
+
+    Instance counts change with autoscaling, so they do not start a new deployment; a
+    deployment shows the counts of its first snapshot.
+    """
     # Snapshots without any endpoint record (kind denied, crawl cut short) cannot show
     # whether this endpoint existed, so they neither split nor end a deployment.
     observed = [info for info in snapshots if info.counts.get(RecordKind.ENDPOINT.value, 0)]
@@ -127,7 +131,7 @@ def _snapshot_segments(store: Store, endpoint: str,
         variants = _variants(configs.get(config_name), record)
         contiguous = position[first.id] == previous_last + 1
         if (segments and contiguous and segments[-1].config_name == config_name
-                and segments[-1].variants == variants):
+                and _weights(segments[-1].variants) == _weights(variants)):
             segments[-1] = replace(segments[-1], last_snapshot=last.id,
                                    status=record.get("EndpointStatus"))
         else:
@@ -153,6 +157,10 @@ def _snapshot_segments(store: Store, endpoint: str,
         after = position[segments[-1].last_snapshot or 0] + 1
         segments[-1] = replace(segments[-1], end=observed[after].taken_at)
     return segments
+
+
+def _weights(variants: tuple[DeployedVariant, ...]) -> list[tuple[str, bool, float | None]]:
+    return [(variant.name, variant.shadow, variant.weight) for variant in variants]
 
 
 def _vanish_time(segments: list[Deployment], observed: list[SnapshotInfo],
