@@ -122,8 +122,12 @@ td { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 40em; }
 iframe { width: 100%; border: 1px solid #ccc; }
 """
 
-# Any attribute or CSS that would make a browser fetch something.
-_FETCHING = re.compile(r"\b(?:src|href|action|poster|srcset)\s*=|url\(", re.IGNORECASE)
+# A tag attribute or a CSS url() that would make a browser fetch something. Escaped data
+# contains no "<", so only this module's own tags and style can match.
+_FETCHING = re.compile(
+    r"<[a-z][^>]*\b(?:src|href|action|poster|srcset|data)\s*=|<style\b[^<]*url\(",
+    re.IGNORECASE,
+)
 
 
 def to_html(report: RegressionReport, *, changed_only: bool = True) -> str:
