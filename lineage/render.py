@@ -38,6 +38,9 @@ DEFAULT_SIBLING_LIMIT = 12
 
 LABEL_MAX_CHARS = 28
 TOOLTIP_SECTION_LINES = 10
+# Longer tooltip lines are cut: a tag or hyperparameter can be megabytes long in a recording,
+# and a tooltip that size makes the page slow to send and unreadable when shown.
+TOOLTIP_LINE_MAX_CHARS = 300
 
 # Distance between layout columns (dependency layers) and between rows, in vis-network units.
 COLUMN_SPACING = 220
@@ -463,6 +466,8 @@ def is_placeholder(attrs: Mapping[str, Any]) -> bool:
 def tooltip_text(node_id: str, attrs: Mapping[str, Any]) -> str:
     """Build the plain-text tooltip of a node: name, status, then kind-specific details.
 
+    Each entry is cut to TOOLTIP_LINE_MAX_CHARS characters, with the number of characters cut.
+
     Values are never escaped: vis-network shows string titles as text, so escaping here would
     show `&amp;` to the reader.
     """
@@ -491,7 +496,13 @@ def tooltip_text(node_id: str, attrs: Mapping[str, Any]) -> str:
         lines += _field_lines(attrs, (("uri", "URI"), ("data_type", "Data type")))
     elif kind == NodeKind.HYPERPARAMETERS.value:
         lines += _hyperparameter_lines(attrs)
-    return "\n".join(line for line in lines if line)
+    return "\n".join(_clipped(line) for line in lines if line)
+
+
+def _clipped(line: str, max_chars: int = TOOLTIP_LINE_MAX_CHARS) -> str:
+    if len(line) <= max_chars:
+        return line
+    return f"{line[:max_chars]}\u2026 ({len(line) - max_chars} more characters)"
 
 
 def _field_lines(attrs: Mapping[str, Any], fields: tuple[tuple[str, str], ...]) -> list[str]:
