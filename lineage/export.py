@@ -76,9 +76,15 @@ _MARKDOWN_CELL = str.maketrans(
 
 
 def markdown_cell(value: Any) -> str:
-    """Return a value as one Markdown table cell: `|`, newlines and `<` cannot break out."""
-    text = "" if value is None else str(value)
-    return text.translate(_MARKDOWN_CELL)
+    """Return a value as one Markdown table cell: `|`, newlines and `<` cannot break out.
+
+    Other control and invisible characters (ANSI escapes, bidi overrides) appear as escapes,
+    so that showing the file in a terminal or an editor shows what the data contains.
+    """
+    # Imported here because the lineage.cli package imports this module.
+    from lineage.cli.table import visible
+
+    return visible(("" if value is None else str(value)).translate(_MARKDOWN_CELL))
 
 
 def markdown_table(rows: Sequence[dict[str, Any]], empty: str) -> str:
@@ -104,7 +110,8 @@ def to_markdown(report: RegressionReport, *, changed_only: bool = True) -> str:
         parts += [f"- {markdown_cell(note)}" for note in report.notes]
 
     for title, rows, empty in _tables(report, changed_only):
-        parts += ["", f"## {title}", "", markdown_table(rows, empty)]
+        # A trend title names the metric, which is free text from the account.
+        parts += ["", f"## {markdown_cell(title)}", "", markdown_table(rows, empty)]
     parts += ["", "The lineage graph is drawn only in the HTML export.", ""]
     return "\n".join(parts)
 
