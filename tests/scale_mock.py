@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
 
 from bench import mock_sagemaker
@@ -38,9 +39,9 @@ class FilteringApi(SageMakerApi):
         field = filters[0]["Name"]
         since = _time(filters[0]["Value"])
         kind = str(body.get("Resource"))
-        kept = [r for r in self.account.records[kind] if _at_or_after(r, field, since)]
+        matching = [r for r in self.account.records[kind] if _at_or_after(r, field, since)]
 
-        records = mock_sagemaker._sorted(kept, body.get("SortBy"), body.get("SortOrder"))
+        records = mock_sagemaker._sorted(matching, body.get("SortBy"), body.get("SortOrder"))
         page, token = self._page(f"Search:{kind}:{since.isoformat()}", records, body)
         members = mock_sagemaker._search_members(kind)
         results = []
@@ -70,6 +71,17 @@ class FilteringApi(SageMakerApi):
                 response[key] = [item for item in response[key]
                                  if str(item.get(spec.name_key)) in names]
         return response
+
+
+@pytest.fixture(autouse=True)
+def offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set dummy credentials, and aim any client built without an endpoint at 127.0.0.1:9."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
 def start_mock(

@@ -14,20 +14,15 @@ from lineage.crawl.calls import Budget
 from lineage.crawl.crawler import crawl
 from lineage.crawl.ratelimit import RateLimiter
 from lineage.crawl.result import RECORD_META, CrawlResult, RecordKind
-from tests.scale_mock import mock_client, start_mock
+from tests.scale_mock import (
+    mock_client,
+    offline_aws,  # noqa: F401 (autouse: dummy credentials, no AWS)
+    start_mock,
+)
 
 SPEC = AccountSpec(training_jobs=250, models=30, endpoints=4, processing_jobs=12, tuning_jobs=3,
                    transform_jobs=2, model_package_groups=2, packages_per_group=3)
 RATE = 10.0
-
-
-@pytest.fixture(autouse=True)
-def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
 
 
 @pytest.fixture(scope="module")

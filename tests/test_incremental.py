@@ -16,21 +16,17 @@ from lineage.crawl import incremental
 from lineage.crawl.crawler import crawl
 from lineage.crawl.result import RECORD_META, CrawlReport, CrawlResult, RecordKind
 from lineage.store import open_store
-from tests.scale_mock import mock_client, replace_records, start_mock
+from tests.scale_mock import (
+    mock_client,
+    offline_aws,  # noqa: F401 (autouse: dummy credentials, no AWS)
+    replace_records,
+    start_mock,
+)
 
 SPEC = AccountSpec(training_jobs=150, models=12, endpoints=4, processing_jobs=6, tuning_jobs=2,
                    transform_jobs=2, model_package_groups=1, packages_per_group=2)
 # Search on these kinds and one list call each for the others, plus the endpoint listing.
 LISTED_KINDS = 9
-
-
-@pytest.fixture(autouse=True)
-def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
 
 
 @pytest.fixture

@@ -1,12 +1,21 @@
-"""`lineage crawl`: read an account (or a recording) and store the crawl as a snapshot."""
+"""`lineage crawl`: read accounts and regions (or a recording) and store the crawl as a snapshot.
+
+A crawl into a store that already has a snapshot is incremental: it reads only what changed
+since then (see `lineage.crawl.incremental`), unless `--full` is given. Crawls of recordings
+are always full, because a recording replays fixed responses.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import sys
+import threading
+import time
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from lineage.cli.common import emit, print_json, say, section
 from lineage.cli.table import format_table
@@ -18,25 +27,39 @@ from lineage.source import recording_seeds
 logger = logging.getLogger(__name__)
 
 EXIT_NOTHING_READ = 1
+# Seconds between progress lines when stderr is not a terminal, and between redraws when it is.
+LOG_INTERVAL_SECONDS = 30.0
+REDRAW_INTERVAL_SECONDS = 0.2
+BAR_WIDTH = 30
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "crawl",
         help="crawl SageMaker (or a recording) and store a snapshot",
-        description="Read the SageMaker resources of one account and region with read-only "
-                    "calls, print the crawl report and store the records as a snapshot. "
-                    "Exits with 1 when no record could be read (every kind denied).",
+        description="Read the SageMaker resources of one or more accounts and regions with "
+                    "read-only calls, print the crawl report and store the records as a "
+                    "snapshot. A crawl into a store that has a snapshot reads only what changed "
+                    "since (use --full to read everything). Exits with 1 when no record could "
+                    "be read (every kind denied).",
     )
-    parser.add_argument("--profile", help="AWS profile name from the shared config files")
-    parser.add_argument("--region", help="AWS region to crawl (default: the profile's region)")
+    parser.add_argument("--profile", action="append", metavar="PROFILE",
+                        help="AWS profile from the shared config files; repeat to crawl several "
+                             "(each profile is crawled in each --region)")
+    parser.add_argument("--region", action="append", metavar="REGION",
+                        help="AWS region to crawl; repeat for several (default: the profile's "
+                             "region)")
+    parser.add_argument("--role-arn", action="append", metavar="ARN",
+                        help="IAM role to assume with STS for one account; repeat for several "
+                             "accounts (assumed with the first --profile's credentials)")
     parser.add_argument("--endpoint-url", metavar="URL",
                         help="SageMaker endpoint URL, for testing against a local mock "
                              "such as http://127.0.0.1:5000")
     parser.add_argument("--recording", metavar="FILE",
                         help="crawl this recording instead of AWS (no network access)")
     parser.add_argument("--record", metavar="FILE",
-                        help="write every API response to this recording file")
+                        help="write every API response to this recording file (one account and "
+                             "region only)")
     parser.add_argument("--scrub", action="store_true",
                         help="with --record: replace account ids, bucket and role names in the "
                              "recording")
@@ -44,6 +67,22 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--db", metavar="PATH",
                         help="store the snapshot in this SQLite file (default: "
                              "$XDG_DATA_HOME/sagemaker-lineage/lineage.sqlite)")
+    parser.add_argument("--full", action="store_true",
+                        help="read everything, even when the store has a previous snapshot")
+    parser.add_argument("--overlap-minutes", type=float, default=10.0, metavar="MINUTES",
+                        help="incremental crawls re-read records modified this many minutes "
+                             "before the previous snapshot's latest change (default: 10)")
+    parser.add_argument("--rate", type=_positive_float, default=2.0, metavar="N",
+                        help="requests per second per API operation and account-region; lowered "
+                             "automatically on throttling (default: 2)")
+    parser.add_argument("--workers", type=_positive_int, default=4, metavar="N",
+                        help="threads per account-region for parallel listings and describe "
+                             "calls (default: 4)")
+    parser.add_argument("--max-pages", type=_positive_int, metavar="N",
+                        help="stop each listing after N pages and mark the crawl partial")
+    parser.add_argument("--max-seconds", type=_positive_float, metavar="SECONDS",
+                        help="stop sending calls after this many seconds and mark the crawl "
+                             "partial")
     parser.add_argument("--tags", action="store_true",
                         help="fetch tags with ListTags for resources read without Search "
                              "(one extra call per resource)")
@@ -56,22 +95,28 @@ def run(args: argparse.Namespace) -> int:
         raise LineageError("--scrub applies to the recording written by --record; "
                            "add --record FILE")
     from lineage import store
-    from lineage.crawl.crawler import crawl
+    from lineage.crawl.calls import Budget
+    from lineage.crawl.multi import TargetOptions
 
-    client, source, seeds = _client(args)
-    writer = None
-    if args.record:
-        writer = RecordingWriter(client, scrub=_scrubber() if args.scrub else None)
-        client = writer
+    database = store.open_store(args.db, create=True)
+    options = TargetOptions(
+        rate=args.rate,
+        workers=args.workers,
+        fetch_tags=args.tags,
+        budget=Budget.of(args.max_pages, args.max_seconds),
+        overlap=timedelta(minutes=args.overlap_minutes),
+    )
+    display = ProgressDisplay(sys.stderr)
+    try:
+        if args.recording:
+            result, source = _crawl_recording(args, options, display)
+        else:
+            result, source = _crawl_live(args, options, display, database)
+    finally:
+        display.close()
 
-    result = crawl(client, seeds=seeds, fetch_tags=args.tags, region=args.region or None,
-                   account=getattr(client, "account", None))
-
-    if writer is not None:
-        writer.write(args.record)
     if args.report:
         Path(args.report).write_text(json.dumps(result.report.to_dict(), indent=2) + "\n")
-    database = store.open_store(args.db, create=True)
     snapshot = database.save(result, source=source)
 
     if args.json:
@@ -83,33 +128,149 @@ def run(args: argparse.Namespace) -> int:
     return 0 if _record_count(result) else EXIT_NOTHING_READ
 
 
-def _client(args: argparse.Namespace) -> tuple[Any, str, list[tuple[RecordKind, str]] | None]:
-    """Return the client, a description of it, and crawl seeds for a Search-less recording."""
-    if args.recording:
-        if args.profile or args.endpoint_url:
-            raise LineageError("--recording replays a file, so --profile and --endpoint-url do "
-                               "not apply; remove them")
-        document = load_recording(args.recording)
-        client = RecordingClient(document, source=args.recording)
-        seeds = recording_seeds(document) if "search" not in document["responses"] else None
-        return client, f"recording {args.recording}", seeds
+def _crawl_recording(
+    args: argparse.Namespace, options: Any, display: ProgressDisplay
+) -> tuple[CrawlResult, str]:
+    from lineage.crawl.crawler import crawl
 
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError
+    if args.profile or args.endpoint_url or args.role_arn:
+        raise LineageError("--recording replays a file, so --profile, --role-arn and "
+                           "--endpoint-url do not apply; remove them")
+    document = load_recording(args.recording)
+    client: Any = RecordingClient(document, source=args.recording)
+    seeds: list[tuple[RecordKind, str]] | None = None
+    if "search" not in document["responses"]:
+        seeds = recording_seeds(document)
+    writer = _writer(args, client)
+    region = args.region[0] if args.region else None
+    result = crawl(writer or client, seeds=seeds, fetch_tags=options.fetch_tags, region=region,
+                   account=getattr(client, "account", None), workers=options.workers,
+                   budget=options.budget,
+                   progress=lambda kind, count: display.update("", kind, count))
+    if writer is not None:
+        writer.write(args.record)
+    return result, f"recording {args.recording}"
 
-    try:
-        session = boto3.Session(profile_name=args.profile, region_name=args.region)
-        # The crawler retries throttled calls itself, with backoff and a shared budget.
-        client = session.client("sagemaker", endpoint_url=args.endpoint_url,
-                                config=Config(retries={"total_max_attempts": 1}))
-    except BotoCoreError as err:
-        raise LineageError(f"cannot create a SageMaker client: {err}; check --profile and "
-                           "--region") from err
-    source = f"aws {client.meta.region_name}"
+
+def _crawl_live(
+    args: argparse.Namespace, options: Any, display: ProgressDisplay, database: Any
+) -> tuple[CrawlResult, str]:
+    from lineage.clients import RefreshingClient, make_client
+    from lineage.crawl.multi import Target, crawl_targets, targets_from
+    from lineage.errors import StoreError
+
+    targets = targets_from(args.profile, args.region, args.role_arn, args.endpoint_url)
+    if args.record and len(targets) > 1:
+        raise LineageError(f"--record writes one account-region, but {len(targets)} are "
+                           "crawled; give one --profile or --role-arn and one --region")
+
+    def new_client(target: Target) -> Any:
+        return make_client(target.profile, target.region, target.endpoint_url,
+                           role_arn=target.role_arn)
+
+    make = new_client
+    writer: RecordingWriter | None = None
+    if args.record:
+        holder = RefreshingClient(lambda: new_client(targets[0]))
+        writer = _writer(args, holder)
+        clients_made: list[int] = []
+
+        def make(target: Target) -> Any:
+            # Later calls come after an expired token: they refresh the client inside the
+            # writer, so that one recording keeps every response.
+            if clients_made:
+                holder.refresh()
+            clients_made.append(1)
+            return writer
+
+    previous = None
+    if not args.full:
+        try:
+            previous = database.latest().result
+        except StoreError:
+            previous = None
+    result = crawl_targets(targets, make, options=options, previous=previous,
+                           progress=display.update)
+    if writer is not None:
+        writer.write(args.record)
+
+    source = "aws " + ", ".join(sorted(result.report.by_account_region))
     if args.endpoint_url:
         source += f" via {args.endpoint_url}"
-    return client, source, None
+    if previous is not None:
+        source += " (incremental)"
+    return result, source
+
+
+def _writer(args: argparse.Namespace, client: Any) -> RecordingWriter | None:
+    if not args.record:
+        return None
+    return RecordingWriter(client, scrub=_scrubber() if args.scrub else None)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+class ProgressDisplay:
+    """Progress per account-region and kind on stderr.
+
+    On a terminal, one line per kind with a bar, redrawn in place at most every
+    REDRAW_INTERVAL_SECONDS. Otherwise one summary line every LOG_INTERVAL_SECONDS. The bar has
+    no total to fill (listings do not say how many records remain), so it grows one mark per
+    100 records up to BAR_WIDTH marks. Thread-safe.
+    """
+
+    def __init__(self, stream: TextIO, clock: Any = time.monotonic) -> None:
+        self._stream = stream
+        self._clock = clock
+        self._tty = bool(getattr(stream, "isatty", lambda: False)())
+        self._counts: dict[str, int] = {}
+        self._lines_drawn = 0
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def update(self, scope: str, kind: str, count: int) -> None:
+        with self._lock:
+            self._counts[f"{scope} {kind}".strip()] = count
+            now = self._clock()
+            interval = REDRAW_INTERVAL_SECONDS if self._tty else LOG_INTERVAL_SECONDS
+            if now - self._last >= interval:
+                self._last = now
+                self._draw()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._counts and (self._tty or self._lines_drawn):
+                self._draw()
+
+    def _draw(self) -> None:
+        if not self._tty:
+            summary = ", ".join(f"{name} {count}" for name, count in self._counts.items())
+            self._stream.write(f"crawl progress: {summary}\n")
+            self._lines_drawn += 1
+            self._stream.flush()
+            return
+
+        width = max(len(name) for name in self._counts)
+        # Move the cursor up over the previous drawing, then rewrite every line.
+        out = f"\x1b[{self._lines_drawn}F" if self._lines_drawn else ""
+        for name, count in self._counts.items():
+            bar = "#" * min(BAR_WIDTH, count // 100 + (1 if count else 0))
+            out += f"\x1b[2K{name:<{width}} [{bar:<{BAR_WIDTH}}] {count}\n"
+        self._lines_drawn = len(self._counts)
+        self._stream.write(out)
+        self._stream.flush()
 
 
 def _scrubber() -> Any:
@@ -134,6 +295,17 @@ def _print_report(result: CrawlResult) -> None:
     rows = [(kind, count) for kind, count in sorted(report.counts.items())]
     if rows:
         emit(format_table(["kind", "records"], rows))
+    if report.calls:
+        section("Calls per operation")
+        emit(format_table(["operation", "calls"], sorted(report.calls.items())))
+    if len(report.by_account_region) > 1:
+        section("Per account and region")
+        emit(format_table(
+            ["account/region", "records", "calls", "retries", "throttled", "denied"],
+            [(scope, sum(part["counts"].values()), part["total_calls"], part["retries"],
+              part["throttled"], ", ".join(part["denied"]))
+             for scope, part in sorted(report.by_account_region.items())],
+        ))
     if report.denied:
         section("Not crawled (access denied or unsupported)")
         emit(format_table(["kind"], [(kind,) for kind in report.denied]))

@@ -101,7 +101,7 @@ def crawl(
     bounds the threads of describe fan-out and of parallel listings (1: no threads). `budget`
     limits pages per listing and the crawl's time, and when it runs out the report lists the
     kinds left partial. `refresh_client()` returns a client with new credentials after an
-    expired-token error. `previous` makes a full crawl incremental: it holds the records of the
+    expired-token error. `previous` makes a full crawl incremental: it contains the records of the
     newest snapshot of this account and region (see `incremental.scope_of`), and `overlap` is
     how far before each watermark the changed-records filters start.
     """

@@ -1,7 +1,7 @@
 """Incremental crawls: read only what changed since the previous snapshot.
 
 The watermark of a kind is the latest `LastModifiedTime` (`CreationTime` for models, which
-cannot change) among the previous snapshot's records of that kind. The next crawl asks only for
+cannot change) among the previous snapshot's records of that kind. The next crawl requests only
 records modified at or after the watermark minus an overlap:
 
 - Search gets a `LastModifiedTime >= watermark - overlap` filter, sorted by that field. The

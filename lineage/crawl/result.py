@@ -63,6 +63,8 @@ class CrawlReport:
     external: list[str] = field(default_factory=list)
     unresolved: dict[str, list[str]] = field(default_factory=dict)
     partial: list[str] = field(default_factory=list)
+    # Per "account/region" of a crawl of several: counts, calls, retries, throttled, denied.
+    by_account_region: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -90,6 +92,7 @@ class CrawlReport:
             "external": list(self.external),
             "unresolved": {k: list(v) for k, v in self.unresolved.items()},
             "partial": list(self.partial),
+            "by_account_region": {k: dict(v) for k, v in self.by_account_region.items()},
         }
 
     @classmethod
@@ -111,6 +114,9 @@ class CrawlReport:
             external=list(data.get("external", [])),
             unresolved={k: list(v) for k, v in data.get("unresolved", {}).items()},
             partial=list(data.get("partial", [])),
+            by_account_region={
+                k: dict(v) for k, v in data.get("by_account_region", {}).items()
+            },
         )
 
 
