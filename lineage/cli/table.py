@@ -38,8 +38,10 @@ def _escape(char: str) -> str:
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Return rows under headers, each column padded to its widest cell, without a trailing
-    newline. Cells pass through `visible()`; None prints as an empty cell.
+    newline. Headers and cells pass through `visible()`, because a header can be data too (a
+    metric name); None prints as an empty cell.
     """
+    headers = [visible(header) for header in headers]
     cells = [[visible(cell) for cell in row] for row in rows]
     widths = [len(header) for header in headers]
     for row in cells:
