@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from typing import Any, TextIO
 
-from lineage.cli.table import visible
+from lineage.cli.table import _HIDDEN_CATEGORIES, visible
 from lineage.source import Loaded, load
 
 
@@ -28,9 +29,24 @@ def load_source(args: argparse.Namespace) -> Loaded:
 
 
 def print_json(data: Any, out: TextIO | None = None) -> None:
-    """Print `data` as indented JSON; non-ASCII text stays readable, controls are escaped."""
+    """Print `data` as indented JSON; non-ASCII text stays readable, controls are escaped.
+
+    json.dumps escapes only C0 controls, so bidi overrides, zero-width characters and line
+    separators are escaped here too: raw, they would reorder or hide text on a terminal.
+    """
     stream = out or sys.stdout
-    stream.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    if not text.isascii():
+        text = "".join(_json_visible(char) for char in text)
+    stream.write(text + "\n")
+
+
+def _json_visible(char: str) -> str:
+    # Outside strings JSON has only ASCII, so a non-ASCII character is inside a string, where
+    # its JSON escape (a surrogate pair above U+FFFF) means the same character.
+    if char <= "~" or unicodedata.category(char) not in _HIDDEN_CATEGORIES:
+        return char
+    return json.dumps(char)[1:-1]
 
 
 def section(title: str, out: TextIO | None = None) -> None:
