@@ -179,7 +179,7 @@ def html_table(rows: Sequence[dict[str, Any]], empty: str, highlight_first: bool
     lines = ["<table>", "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr>"]
     for position, row in enumerate(rows):
         marker = ' class="top"' if highlight_first and position == 0 else ""
-        cells = "".join(f"<td>{html.escape(_text(row.get(key)))}</td>" for key in headers)
+        cells = "".join(f"<td>{html.escape(_html_text(row.get(key)))}</td>" for key in headers)
         lines.append(f"<tr{marker}>{cells}</tr>")
     lines.append("</table>")
     return "\n".join(lines)
@@ -279,6 +279,14 @@ def _time(moment: datetime | None) -> str:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _html_text(value: Any) -> str:
+    # Cells keep their line breaks (the style wraps them), while other controls and bidi
+    # overrides appear as escapes, so a name cannot reorder or hide text in the page.
+    from lineage.cli.table import visible
+
+    return "\n".join(visible(line) for line in _text(value).split("\n"))
 
 
 __all__ = [
