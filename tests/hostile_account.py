@@ -66,6 +66,7 @@ HOSTILE_OUTPUT_PATH = f"s3://{BUCKET}/out/{IMG}"
 HOSTILE_ARTIFACT = f"{HOSTILE_OUTPUT_PATH}/{JOB_AFTER}/output/model.tar.gz"
 HOSTILE_IMAGE = f"123456789012.dkr.ecr.{REGION}.amazonaws.com/{IMG.replace(' ', '/')}:latest"
 HOSTILE_METRIC = f"validation:{SCRIPT}"
+HOSTILE_METRIC_PROPERTY = f"Metrics.{HOSTILE_METRIC}"
 HOSTILE_FAILURE = f"ClientError: {SCRIPT} {IMG}\n{ANSI} {RIGHT_TO_LEFT}"
 DESCRIPTION = f"hostile account {SCRIPT} {NEWLINES}"
 

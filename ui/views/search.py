@@ -82,7 +82,8 @@ def _request_from_inputs(index: SearchIndex, resource: str) -> dict[str, Any] | 
             expression = _criteria(index, resource, names)
             if expression is not None:
                 request["SearchExpression"] = expression
-                st.caption("As text: " + format_expression(expression))
+                # Property names come from the crawled records (tag keys, metric names).
+                st.caption("As text: " + common.escape_markdown(format_expression(expression)))
     except LineageError as err:
         st.code(str(err), language=None)
         return None
