@@ -35,6 +35,8 @@ DEFAULT_HEIGHT_PX = 750
 DEFAULT_MAX_NODES = 300
 # Neighbours of one kind beyond this many, on one side of a node, fold into an "N more" node.
 DEFAULT_SIBLING_LIMIT = 12
+# Members of a fold node drawn per page when the reader expands it.
+DEFAULT_PAGE_SIZE = 25
 
 LABEL_MAX_CHARS = 28
 TOOLTIP_SECTION_LINES = 10
@@ -101,6 +103,24 @@ class ViewNode:
     title: str
     placeholder: bool = False
     members: tuple[str, ...] = ()
+    # Graph neighbours of this node that are not drawn as nodes of their own.
+    hidden_neighbours: int = 0
+    # For a fold node: the page of its members that is drawn (None when collapsed), the
+    # number of pages, and the page a click on it opens.
+    page: int | None = None
+    pages: int = 0
+    next_page: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FoldSummary:
+    """A fold node as a surface lists it: id, plain-text caption and paging state."""
+
+    id: str
+    caption: str
+    members: int
+    page: int | None
+    pages: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +164,7 @@ class RenderedGraph:
     folded: int
     hidden: int
     kinds: tuple[str, ...]
+    folds: tuple[FoldSummary, ...] = ()
 
 
 # --- public entry points -----------------------------------------------------------------
@@ -173,14 +194,18 @@ def render(
     max_nodes: int = DEFAULT_MAX_NODES,
     sibling_limit: int = DEFAULT_SIBLING_LIMIT,
     highlight: Iterable[str] = (),
+    expanded: Mapping[str, int] | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
 ) -> RenderedGraph:
     """Draw the nodes `node_ids` of `graph` and the edges among them as an offline HTML page.
 
     Nodes are visited breadth-first from `focus` (or from the leftmost nodes when there is no
     focus). More than `sibling_limit` neighbours of one kind on one side of a node fold into one
     "N more ..." node, and at most `max_nodes` nodes are drawn in all, an over-the-cap summary
-    node included. Raises NodeNotFoundError for an id not in the graph and ValueError for a
-    height or cap that cannot be drawn.
+    node included. `expanded` maps fold node ids to the page of members (of `page_size`) to
+    draw. Clicking a fold node in the page adds `expand=<fold id>&page=<n>` to the URL of the
+    enclosing Streamlit page (see `_FOLD_CLICK_SCRIPT`). Raises NodeNotFoundError for an id not
+    in the graph and ValueError for a height, cap or page size that cannot be drawn.
     """
     if height_px < 100:
         raise ValueError(f"invalid height_px {height_px}: use at least 100 pixels")
@@ -188,10 +213,18 @@ def render(
         raise ValueError(f"invalid max_nodes {max_nodes}: use at least 2")
     if sibling_limit < 2:
         raise ValueError(f"invalid sibling_limit {sibling_limit}: use at least 2")
+    if page_size < 1:
+        raise ValueError(f"invalid page_size {page_size}: use at least 1")
 
     selected = _checked_ids(graph, node_ids, focus)
     view = select_view(
-        graph, selected, focus=focus, max_nodes=max_nodes, sibling_limit=sibling_limit
+        graph,
+        selected,
+        focus=focus,
+        max_nodes=max_nodes,
+        sibling_limit=sibling_limit,
+        expanded=expanded,
+        page_size=page_size,
     )
     positions = layered_positions(view)
     html = _page_html(view, positions, focus=focus, height_px=height_px, highlight=set(highlight))
@@ -214,6 +247,14 @@ def render(
         folded=view.folded,
         hidden=view.hidden,
         kinds=kinds,
+        folds=tuple(_fold_summary(node) for node in view.nodes if node.kind == FOLD_KIND),
+    )
+
+
+def _fold_summary(node: ViewNode) -> FoldSummary:
+    caption = node.title.splitlines()[0] if node.title else node.label
+    return FoldSummary(
+        id=node.id, caption=caption, members=len(node.members), page=node.page, pages=node.pages
     )
 
 
@@ -236,21 +277,27 @@ def select_view(
     focus: str | None,
     max_nodes: int,
     sibling_limit: int,
+    expanded: Mapping[str, int] | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
 ) -> View:
     """Choose the nodes and edges to draw: breadth-first from the focus, folding and capping.
 
     Expanding a node takes its not-yet-seen neighbours in the selection, grouped by side
     (upstream or downstream) and kind. A group larger than `sibling_limit` keeps its first
-    `sibling_limit - 1` members (newest first) and folds the rest into one node. Folded
-    members are not expanded, so nodes reachable only through them are not drawn either. The
-    summary node counts those together with the nodes over the cap, and one slot of
-    `max_nodes` is kept for it.
+    `sibling_limit - 1` members (newest first) and folds the rest into one node whose id is
+    `fold:<side>:<kind>:<parent id>`. When `expanded` names that id with a page number, that
+    page of the folded members (`page_size` of them) is drawn too, and the fold keeps the rest.
+    Folded members are not expanded, so nodes reachable only through them are not drawn
+    either. The summary node counts those together with the nodes over the cap, and one slot
+    of `max_nodes` is kept for it. Every drawn graph node records how many of its graph
+    neighbours are not drawn.
     """
     selection = set(node_ids)
     budget = max_nodes - 1
     kept: list[str] = []
     folds: list[ViewNode] = []
     seen: set[str] = set()
+    pages = dict(expanded or {})
 
     for start in _start_order(graph, node_ids, focus):
         if start in seen:
@@ -268,15 +315,32 @@ def select_view(
                 if not group or room <= 0:
                     continue
                 shown, folded = _split_group(graph, group, sibling_limit, room)
+                fold_id = _fold_id(graph, parent, side, group[0])
+                page = pages.get(fold_id)
+                page_count = -(-len(folded) // page_size)
+                if folded and page is not None:
+                    page = min(max(page, 0), page_count - 1)
+                    shown, folded = _open_page(shown, folded, page, page_size, room)
                 seen.update(shown)
                 kept.extend(shown)
                 queue.extend(shown)
                 if folded:
                     seen.update(folded)
-                    folds.append(_fold_node(graph, parent, side, folded))
+                    folds.append(_fold_node(graph, parent, side, folded, page, page_count))
 
-    view = View(nodes=[_graph_view_node(graph, node_id) for node_id in kept] + folds)
-    view.edges = _graph_edges(graph, set(kept)) + _fold_edges(graph, folds)
+    kept_set = set(kept)
+    folded_by_parent: dict[str, int] = {}
+    for fold in folds:
+        parent = fold.id.split(":", 3)[3]
+        folded_by_parent[parent] = folded_by_parent.get(parent, 0) + len(fold.members)
+    view = View(
+        nodes=[
+            _graph_view_node(graph, node_id, kept_set, folded_by_parent.get(node_id, 0))
+            for node_id in kept
+        ]
+        + folds
+    )
+    view.edges = _graph_edges(graph, kept_set) + _fold_edges(graph, folds)
     view.folded = sum(len(fold.members) for fold in folds)
 
     hidden = [node_id for node_id in node_ids if node_id not in seen]
@@ -284,6 +348,30 @@ def select_view(
         view.nodes.append(_summary_node(graph, hidden))
         view.hidden = len(hidden)
     return view
+
+
+def _fold_id(graph: LineageGraph, parent: str, side: str, member: str) -> str:
+    kind = NodeKind(graph.node(member)["kind"]).value
+    return f"fold:{side}:{kind}:{parent}"
+
+
+def _open_page(
+    shown: list[str], folded: list[str], page: int, page_size: int, room: int
+) -> tuple[list[str], list[str]]:
+    """Move one page of folded members into the drawn ones, within `room` drawing slots.
+
+    The page is cut short when the view has no room for all of it; one slot stays for the
+    fold node while members remain folded.
+    """
+    start = page * page_size
+    page_members = folded[start : start + page_size]
+    rest = folded[:start] + folded[start + page_size :]
+    free = room - len(shown) - (1 if rest else 0)
+    if free < len(page_members):
+        free = max(free, 0)
+        rest = folded[:start] + page_members[free:] + folded[start + page_size :]
+        page_members = page_members[:free]
+    return shown + page_members, rest
 
 
 def _start_order(graph: LineageGraph, node_ids: list[str], focus: str | None) -> list[str]:
@@ -345,32 +433,66 @@ def _recency_key(graph: LineageGraph, node_id: str) -> tuple[int, str, str, str]
     return (0 if created_text else 1), inverted, str(attrs.get("label", "")).lower(), node_id
 
 
-def _graph_view_node(graph: LineageGraph, node_id: str) -> ViewNode:
+def _graph_view_node(
+    graph: LineageGraph, node_id: str, drawn: set[str], folded_here: int
+) -> ViewNode:
     attrs = graph.node(node_id)
     kind = NodeKind(attrs["kind"]).value
+    hidden = hidden_neighbour_count(graph, node_id, drawn)
+    label = short_label(str(attrs.get("label") or node_id))
+    if hidden:
+        # In the label, not the tooltip: the tooltip describes the resource, whatever the view.
+        label += f"\n+{hidden} hidden"
+        if folded_here:
+            label += f" ({folded_here} folded)"
     return ViewNode(
         id=node_id,
         kind=kind,
-        label=short_label(str(attrs.get("label") or node_id)),
+        label=label,
         title=tooltip_text(node_id, attrs),
         placeholder=is_placeholder(attrs),
+        hidden_neighbours=hidden,
     )
 
 
-def _fold_node(graph: LineageGraph, parent: str, side: str, members: list[str]) -> ViewNode:
+def hidden_neighbour_count(graph: LineageGraph, node_id: str, drawn: set[str]) -> int:
+    """Return how many graph neighbours of `node_id`, either side, are not in `drawn`."""
+    neighbours = set(graph.nx.succ[node_id])
+    neighbours.update(graph.nx.pred[node_id])
+    neighbours.discard(node_id)
+    return len(neighbours - drawn)
+
+
+def _fold_node(
+    graph: LineageGraph,
+    parent: str,
+    side: str,
+    members: list[str],
+    page: int | None = None,
+    pages: int = 1,
+) -> ViewNode:
     kind = NodeKind(graph.node(members[0])["kind"]).value
     phrase = kind_phrase(kind, len(members))
     parent_label = str(graph.node(parent).get("label") or parent)
     lines = [f"{len(members)} more {phrase} {side} of {parent_label}"]
     names = [str(graph.node(member).get("label") or member) for member in members]
     lines += _capped(names, TOOLTIP_SECTION_LINES)
-    lines.append("Pick one of them as the focus, or filter kinds, to see it.")
+    label = f"{len(members)} more {phrase}"
+    next_page = 0 if page is None else (page + 1) % max(pages, 1)
+    if page is not None:
+        label += f"\n(page {page + 1} of {pages} shown)"
+        lines.append(f"Page {page + 1} of {pages} is drawn. Click for page {next_page + 1}.")
+    else:
+        lines.append("Click to draw a page of them, or pick one of them as the focus.")
     return ViewNode(
         id=f"fold:{side}:{kind}:{parent}",
         kind=FOLD_KIND,
-        label=f"{len(members)} more {phrase}",
+        label=label,
         title="\n".join(lines),
         members=tuple(members),
+        page=page,
+        pages=pages,
+        next_page=next_page,
     )
 
 
@@ -691,8 +813,47 @@ def _page_html(
     html = _strip_outside_references(html)
     html = html.replace(_LINK_POPUP_FILL, "popup.innerText = nodeData[0].title;")
     html = html.replace("<body>", "<body>" + _legend_html(view), 1)
+    html = _add_fold_click_handler(html)
     check_offline_html(html)
     return html
+
+
+# Runs at the end of the data script, after pyvis's drawGraph() has set the globals `network`
+# and `nodes`. A click on a fold node adds expand=<fold id>&page=<n> to the URL of the
+# Streamlit page that contains this frame and fires `popstate`, which makes Streamlit rerun
+# the page with the new query parameters (the same path as the browser's back button).
+# NOTE: this needs a same-origin frame (Streamlit's st.iframe gives srcdoc frames
+# allow-same-origin) and Streamlit's popstate handling, checked with Streamlit 1.67. Where
+# either is missing the click does nothing and the page's own fold selector still works.
+_FOLD_CLICK_SCRIPT = """
+(function () {
+  if (typeof network === "undefined" || typeof nodes === "undefined") { return; }
+  network.on("click", function (params) {
+    if (!params.nodes || params.nodes.length !== 1) { return; }
+    var node = nodes.get(params.nodes[0]);
+    if (!node || node.kind !== "fold") { return; }
+    try {
+      var host = window.parent;
+      var url = new URL(host.location.href);
+      url.searchParams.set("expand", node.id);
+      url.searchParams.set("page", String(node.expand_page || 0));
+      host.history.pushState(null, "", url.toString());
+      host.dispatchEvent(new PopStateEvent("popstate", {state: null}));
+    } catch (err) {
+      console.warn("cannot expand the fold node from inside this frame", err);
+    }
+  });
+})();
+"""
+
+
+def _add_fold_click_handler(html: str) -> str:
+    # Inside the data script, so the page keeps one script per purpose and the data-script
+    # check in check_offline_html covers this code too.
+    end = html.rfind("</script>")
+    if end < 0 or "drawGraph()" not in html[:end]:
+        raise RenderError("rendered page has no data script; the pyvis template changed")
+    return html[:end] + _FOLD_CLICK_SCRIPT + html[end:]
 
 
 def _vis_node(
@@ -714,6 +875,8 @@ def _vis_node(
         "font": {"color": "#666666" if dashed else "#1b1b1b", "size": 14},
         "shapeProperties": {"borderDashes": [5, 4] if dashed else False},
     }
+    if node.kind == FOLD_KIND:
+        vis["expand_page"] = node.next_page
     if node.id == focus:
         vis["borderWidth"] = 4
         vis["color"]["border"] = "#1b1b1b"
@@ -813,10 +976,13 @@ def check_offline_html(html: str) -> None:
 __all__ = [
     "DEFAULT_HEIGHT_PX",
     "DEFAULT_MAX_NODES",
+    "DEFAULT_PAGE_SIZE",
+    "FoldSummary",
     "KIND_STYLES",
     "RenderError",
     "RenderedGraph",
     "check_offline_html",
+    "hidden_neighbour_count",
     "is_placeholder",
     "kind_phrase",
     "layered_positions",

@@ -13,13 +13,16 @@ Output is a pure function of the spec: one seeded `random.Random` and a fixed ba
 
 from __future__ import annotations
 
+import argparse
 import bisect
 import hashlib
+import json
 import logging
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from lineage.errors import LineageError
@@ -130,6 +133,44 @@ class AccountSpec:
                 f"{self.children_per_tuning_job} children each, more than its "
                 f"{self.training_jobs} training jobs; raise training_jobs or lower the others"
             )
+
+
+# Named account sizes. "large" is the scale target of the app: 100k training jobs and one hub
+# dataset that 10% of them train on. Counts the target does not name (processing, tuning,
+# transform jobs, packages) are choices.
+PRESETS: dict[str, AccountSpec] = {
+    "sample": AccountSpec(),
+    "small": AccountSpec(
+        training_jobs=1_000, models=50, endpoints=10, datasets=50, processing_jobs=50,
+        tuning_jobs=20, children_per_tuning_job=10, transform_jobs=5, model_packages=10,
+        hub_dataset_share=0.1,
+    ),
+    "medium": AccountSpec(
+        training_jobs=20_000, models=1_000, endpoints=200, datasets=1_000, processing_jobs=200,
+        tuning_jobs=100, children_per_tuning_job=10, transform_jobs=20, model_packages=50,
+        hub_dataset_share=0.1,
+    ),
+    "large": AccountSpec(
+        training_jobs=100_000, models=5_000, endpoints=1_000, datasets=5_000,
+        processing_jobs=500, tuning_jobs=200, children_per_tuning_job=10, transform_jobs=50,
+        model_packages=100, hub_dataset_share=0.1,
+    ),
+}
+
+
+def preset(name: str) -> AccountSpec:
+    """Return the AccountSpec of a named preset; raise InvalidSpecError naming the choices."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise InvalidSpecError(
+            f"unknown account preset {name!r}; choose one of {', '.join(PRESETS)}"
+        ) from None
+
+
+def hub_dataset_uri(spec: AccountSpec) -> str:
+    """Return the S3 prefix that the hub share of a spec's training jobs trains on."""
+    return f"s3://{spec.data_bucket}/shared/customer-features/"
 
 
 @dataclass
@@ -1059,7 +1100,7 @@ def _pick_dataset(
 def _channels(
     dataset: Dataset | None, spec: AccountSpec, rng: random.Random
 ) -> list[dict[str, Any]]:
-    hub = f"s3://{spec.data_bucket}/shared/customer-features/"
+    hub = hub_dataset_uri(spec)
     if dataset is None or rng.random() < spec.hub_dataset_share:
         validation = dataset.validation if dataset else f"{hub}validation/"
         return [s3_input_channel("train", hub), s3_input_channel("validation", validation)]
@@ -1336,3 +1377,43 @@ def _add_evaluation_jobs(
             code_uri=f"s3://{spec.code_bucket}/{name}/input/code/evaluate.py",
             training_job_arn=job["TrainingJobArn"],
         )
+
+
+def write_recording(spec: AccountSpec, path: Path) -> dict[str, int]:
+    """Write the recording of `spec` to `path` as compact JSON; return its resource counts."""
+    document = generate_account(spec)
+    with path.open("w", encoding="utf-8") as file:
+        json.dump(document, file, separators=(",", ":"))
+    return {
+        "training_jobs": spec.training_jobs,
+        "models": spec.models,
+        "endpoints": spec.endpoints,
+        "datasets": spec.datasets,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write a synthetic account recording: `python -m lineage.synthetic --preset large --out F`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m lineage.synthetic",
+        description="Write the recording of a synthetic SageMaker account, for "
+                    "`lineage app --recording FILE` and the benchmarks.",
+    )
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="small",
+                        help="account size (default: small, 1,000 training jobs)")
+    parser.add_argument("--out", required=True, type=Path, help="recording file to write")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the random choices (default: the preset's)")
+    args = parser.parse_args(argv)
+
+    spec = preset(args.preset)
+    if args.seed is not None:
+        spec = replace(spec, seed=args.seed)
+    counts = write_recording(spec, args.out)
+    summary = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items())
+    print(f"wrote {args.out}: {summary}; hub dataset {hub_dataset_uri(spec)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

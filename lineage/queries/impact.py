@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,23 +195,109 @@ def impact(graph: LineageGraph, uri: str) -> ImpactResult:
 
 def _hits(graph: LineageGraph, query: S3Location) -> list[ImpactHit]:
     hits: list[ImpactHit] = []
-    for node_id in graph.nodes_of_kind(NodeKind.DATASET, NodeKind.ARTIFACT, NodeKind.EXTERNAL):
-        attrs = graph.node(node_id)
-        recorded = _location(node_id, attrs)
-        if recorded is None:
-            continue
-        match = match_s3(query, recorded, _is_prefix(attrs))
+    for entry in location_index(graph).candidates(query):
+        match = match_s3(query, entry.location, entry.is_prefix)
         if match is None:
             continue
+        attrs = graph.node(entry.node_id)
         hits.append(ImpactHit(
-            node=node_ref(graph, node_id),
-            uri=recorded.uri,
+            node=node_ref(graph, entry.node_id),
+            uri=entry.location.uri,
             match=match.value,
             data_type=_data_type(attrs),
-            consumers=_consumers(graph, node_id),
+            consumers=_consumers(graph, entry.node_id),
         ))
     hits.sort(key=lambda hit: (hit.uri, hit.node.id))
     return hits
+
+
+@dataclass(frozen=True, slots=True)
+class LocationEntry:
+    """A dataset, artifact or external node with an S3 location."""
+
+    node_id: str
+    location: S3Location
+    is_prefix: bool
+
+
+class LocationIndex:
+    """S3 locations of a graph's nodes, per bucket, for prefix lookups without a full scan.
+
+    Keys of a bucket are kept sorted, so the locations under a query prefix are one bisect and
+    a contiguous run. Locations recorded as key-name prefixes are also kept by key, so the
+    ones that cover a query are found by looking up each leading part of the query's key.
+    `manifests` lists unresolved manifest datasets, which `impact` reports as possible hits.
+    """
+
+    def __init__(self, graph: LineageGraph) -> None:
+        entries: dict[str, list[tuple[str, LocationEntry]]] = {}
+        self._prefixes: dict[tuple[str, str], list[LocationEntry]] = {}
+        self.manifests: list[str] = []
+        kinds = (NodeKind.DATASET, NodeKind.ARTIFACT, NodeKind.EXTERNAL)
+        for node_id in graph.nodes_of_kind(*kinds):
+            attrs = graph.node(node_id)
+            if (
+                attrs.get("kind") == NodeKind.DATASET
+                and _data_type(attrs) in MANIFEST_TYPES
+                and not attrs.get("resolved")
+            ):
+                self.manifests.append(node_id)
+            location = _location(node_id, attrs)
+            if location is None:
+                continue
+            entry = LocationEntry(node_id, location, _is_prefix(attrs))
+            entries.setdefault(location.bucket, []).append((location.key, entry))
+            if entry.is_prefix:
+                self._prefixes.setdefault((location.bucket, location.key), []).append(entry)
+
+        self._keys: dict[str, list[str]] = {}
+        self._entries: dict[str, list[LocationEntry]] = {}
+        for bucket, pairs in entries.items():
+            pairs.sort(key=lambda pair: (pair[0], pair[1].node_id))
+            self._keys[bucket] = [key for key, _ in pairs]
+            self._entries[bucket] = [entry for _, entry in pairs]
+        self.manifests.sort()
+        self.size = sum(len(keys) for keys in self._keys.values())
+
+    def candidates(self, query: S3Location) -> list[LocationEntry]:
+        """Return every entry that may match `query`: a superset of what `match_s3` accepts.
+
+        An exact or covered location starts with the query key without its trailing slashes;
+        a location that covers the query is a prefix whose key starts the query key.
+        """
+        found: dict[str, LocationEntry] = {}
+        keys = self._keys.get(query.bucket, [])
+        entries = self._entries.get(query.bucket, [])
+        stem = query.key.rstrip("/")
+        position = bisect.bisect_left(keys, stem)
+        while position < len(keys) and keys[position].startswith(stem):
+            entry = entries[position]
+            found[entry.node_id] = entry
+            position += 1
+
+        for length in range(len(query.key) + 1):
+            for entry in self._prefixes.get((query.bucket, query.key[:length]), ()):
+                found[entry.node_id] = entry
+        return list(found.values())
+
+
+# Indexes by graph, built on first use. A graph that gained or lost nodes or edges since gets
+# a new index; the weak keys let an index go with its graph.
+_INDEXES: weakref.WeakKeyDictionary[LineageGraph, tuple[tuple[int, int], LocationIndex]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def location_index(graph: LineageGraph) -> LocationIndex:
+    """Return the location index of `graph`, building it once per graph and size."""
+    size = (graph.nx.number_of_nodes(), graph.nx.number_of_edges())
+    cached = _INDEXES.get(graph)
+    if cached is not None and cached[0] == size:
+        return cached[1]
+    index = LocationIndex(graph)
+    _INDEXES[graph] = (size, index)
+    logger.debug("indexed %d S3 locations of the graph", index.size)
+    return index
 
 
 def _location(node_id: str, attrs: dict[str, Any]) -> S3Location | None:
@@ -258,10 +346,8 @@ def _possible_hits(
     # Without opening a manifest nobody can tell which objects it lists, so every job reading
     # an unresolved manifest may have read the queried data.
     possible: list[PossibleHit] = []
-    for node_id in graph.nodes_of_kind(NodeKind.DATASET):
+    for node_id in location_index(graph).manifests:
         attrs = graph.node(node_id)
-        if _data_type(attrs) not in MANIFEST_TYPES or attrs.get("resolved"):
-            continue
         recorded = _location(node_id, attrs)
         if recorded is not None and match_s3(query, recorded, False) is not None:
             continue

@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import string
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,13 +22,27 @@ import streamlit as st
 
 from lineage.errors import LineageError
 from lineage.graph import LineageGraph, NodeKind
-from lineage.render import DEFAULT_HEIGHT_PX, RenderedGraph, kind_phrase, render
+from lineage.render import (
+    DEFAULT_HEIGHT_PX,
+    DEFAULT_MAX_NODES,
+    FoldSummary,
+    RenderedGraph,
+    kind_phrase,
+    render,
+)
 from lineage.source import Loaded, load
 
 logger = logging.getLogger(__name__)
 
 # Height of the legend line above the graph inside the frame, added to the frame's height.
 LEGEND_HEIGHT_PX = 40
+
+# Rows per page of a paged table.
+TABLE_PAGE_SIZE = 200
+
+# Query parameters that a click on a fold node in the graph frame sets (see lineage.render).
+EXPAND_PARAM = "expand"
+PAGE_PARAM = "page"
 
 _MARKDOWN_SPECIAL = set(string.punctuation)
 
@@ -110,15 +125,34 @@ def kind_title(kind: str) -> str:
 
 def kinds_present(graph: LineageGraph) -> list[str]:
     """Return the node kinds present in the graph in the order of the lineage chain."""
-    present = set(graph.counts())
+    present = set(graph_counts(graph))
     return [kind.value for kind in NodeKind if kind.value in present]
 
 
+def graph_counts(graph: LineageGraph) -> dict[str, int]:
+    """Return the number of nodes of each kind, counted once per loaded graph."""
+    return _counts(graph, graph_cache_key(graph))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _counts(_graph: LineageGraph, graph_key: str) -> dict[str, int]:
+    # A resource, not data: shared read-only, so reruns skip copying it.
+    return _graph.counts()
+
+
 def nodes_by_label(graph: LineageGraph, kinds: Iterable[str]) -> list[str]:
-    """Return the ids of nodes of `kinds`, sorted by label (case-insensitive), then id."""
+    """Return the ids of nodes of `kinds`, sorted by label (case-insensitive), then id.
+
+    The list is computed once per graph and set of kinds and shared: callers must not change it.
+    """
+    return _nodes_by_label(graph, graph_cache_key(graph), tuple(sorted(set(kinds))))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _nodes_by_label(_graph: LineageGraph, graph_key: str, kinds: tuple[str, ...]) -> list[str]:
     wanted = {NodeKind(kind) for kind in kinds}
-    ids = list(graph.nodes_of_kind(*wanted))
-    return sorted(ids, key=lambda node_id: (str(graph.node(node_id)["label"]).lower(), node_id))
+    ids = list(_graph.nodes_of_kind(*wanted))
+    return sorted(ids, key=lambda node_id: (str(_graph.node(node_id)["label"]).lower(), node_id))
 
 
 def node_caption(graph: LineageGraph, node_id: str) -> str:
@@ -168,7 +202,105 @@ def show_table(rows: Sequence[Mapping[str, Any]], *, empty: str | None = None) -
     st.dataframe(cells, hide_index=True)
 
 
+def show_paged_table(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: str,
+    page_size: int = TABLE_PAGE_SIZE,
+    empty: str | None = None,
+) -> None:
+    """Show rows as a table `page_size` rows at a time, with a page number input above it.
+
+    Only the rows of the current page are converted to text cells and sent to the browser.
+    """
+    if len(rows) <= page_size:
+        show_table(rows, empty=empty)
+        return
+    pages = -(-len(rows) // page_size)
+    page = st.number_input(
+        f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key=key
+    )
+    start = (int(page) - 1) * page_size
+    stop = min(start + page_size, len(rows))
+    st.caption(f"Rows {start + 1}-{stop} of {len(rows)}.")
+    show_table(rows[start:stop])
+
+
 # --- the graph frame ------------------------------------------------------------------------
+
+
+def graph_cache_key(graph: LineageGraph) -> str:
+    """Return a key that names the loaded graph in st.cache_data keys.
+
+    The graph is a cached resource that lives as long as the server process, so its id is
+    stable; the sizes tell a graph apart from a later one that reused the id.
+    """
+    return f"{id(graph)}:{graph.nx.number_of_nodes()}:{graph.nx.number_of_edges()}"
+
+
+def expanded_from_query() -> dict[str, int]:
+    """Return {fold node id: page} from the `expand` and `page` query parameters."""
+    fold_id = st.query_params.get(EXPAND_PARAM)
+    if not fold_id:
+        return {}
+    try:
+        page = max(int(st.query_params.get(PAGE_PARAM, "0")), 0)
+    except ValueError:
+        page = 0
+    return {fold_id: page}
+
+
+def set_expansion(fold_id: str | None, page: int = 0) -> None:
+    """Set the query parameters that choose which fold node draws which page (None: none)."""
+    if fold_id is None:
+        for name in (EXPAND_PARAM, PAGE_PARAM):
+            if name in st.query_params:
+                del st.query_params[name]
+        return
+    st.query_params[EXPAND_PARAM] = fold_id
+    st.query_params[PAGE_PARAM] = str(max(page, 0))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rendered(
+    _graph: LineageGraph,
+    graph_key: str,
+    node_ids: tuple[str, ...],
+    focus: str | None,
+    height_px: int,
+    max_nodes: int,
+    expanded: tuple[tuple[str, int], ...],
+) -> RenderedGraph:
+    # `_graph` is left out of the cache key (leading underscore); `graph_key` names it.
+    return render(
+        _graph,
+        node_ids,
+        focus=focus,
+        height_px=height_px,
+        max_nodes=max_nodes,
+        expanded=dict(expanded),
+    )
+
+
+def render_cached(
+    graph: LineageGraph,
+    node_ids: Iterable[str],
+    *,
+    focus: str | None = None,
+    height_px: int = DEFAULT_HEIGHT_PX,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    expanded: Mapping[str, int] | None = None,
+) -> RenderedGraph:
+    """Render a view of the graph, reusing the page of an earlier run with the same view."""
+    return _rendered(
+        graph,
+        graph_cache_key(graph),
+        tuple(node_ids),
+        focus,
+        height_px,
+        max_nodes,
+        tuple(sorted((expanded or {}).items())),
+    )
 
 
 def show_graph(
@@ -178,8 +310,19 @@ def show_graph(
     focus: str | None = None,
     height_px: int = DEFAULT_HEIGHT_PX,
 ) -> RenderedGraph:
-    """Draw nodes of the graph in a frame and state how many nodes and edges were drawn."""
-    rendered = render(graph, node_ids, focus=focus, height_px=height_px)
+    """Draw nodes of the graph in a frame and state how many nodes and edges were drawn.
+
+    The fold node named by the `expand` query parameter draws the page named by `page`.
+    """
+    rendered = render_cached(
+        graph, node_ids, focus=focus, height_px=height_px, expanded=expanded_from_query()
+    )
+    draw_rendered(rendered, height_px=height_px)
+    return rendered
+
+
+def draw_rendered(rendered: RenderedGraph, *, height_px: int = DEFAULT_HEIGHT_PX) -> None:
+    """Put a rendered page in a frame and caption the counts it drew."""
     frame_height = height_px + LEGEND_HEIGHT_PX
     if hasattr(st, "iframe"):
         st.iframe(rendered.html, height=frame_height)
@@ -194,4 +337,58 @@ def show_graph(
     if rendered.hidden:
         caption += f" {rendered.hidden} nodes are over the node cap and not drawn."
     st.caption(caption)
-    return rendered
+
+
+def show_fold_panel(rendered: RenderedGraph, *, key: str) -> None:
+    """List the fold nodes of a drawn view and page through the one that is expanded.
+
+    This does what a click on a fold node does, for readers who prefer a list, and where the
+    frame cannot reach the page's URL.
+    """
+    if not rendered.folds:
+        return
+    st.markdown("**Folded groups**")
+    by_id = {fold.id: fold for fold in rendered.folds}
+    current = next((fold for fold in rendered.folds if fold.page is not None), None)
+    options = list(by_id)
+    # The options are part of the key, so a new view starts with a fresh select box.
+    options_digest = zlib.crc32("\n".join(options).encode("utf-8"))
+    choice_key = f"{key}_choice_{options_digest}"
+    st.selectbox(
+        "Draw a page of a folded group",
+        options,
+        index=options.index(current.id) if current else None,
+        format_func=lambda fold_id: by_id[fold_id].caption,
+        placeholder="Choose a group",
+        key=choice_key,
+        on_change=_choose_fold,
+        args=(choice_key,),
+    )
+    if current is None:
+        return
+    _page_buttons(current, key=key)
+
+
+def _choose_fold(choice_key: str) -> None:
+    set_expansion(st.session_state.get(choice_key), 0)
+
+
+def _page_buttons(fold: FoldSummary, *, key: str) -> None:
+    page = fold.page or 0
+    st.text(f"Page {page + 1} of {fold.pages} of {fold.caption}")
+    previous, following, collapse = st.columns(3)
+    previous.button(
+        "Previous page",
+        key=f"{key}_previous",
+        disabled=page == 0,
+        on_click=set_expansion,
+        args=(fold.id, page - 1),
+    )
+    following.button(
+        "Next page",
+        key=f"{key}_next",
+        disabled=page + 1 >= fold.pages,
+        on_click=set_expansion,
+        args=(fold.id, page + 1),
+    )
+    collapse.button("Collapse", key=f"{key}_collapse", on_click=set_expansion, args=(None,))

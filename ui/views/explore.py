@@ -1,8 +1,15 @@
-"""Explore page: the neighbourhood of one node as a graph, with the node's details beside it."""
+"""Explore page: the neighbourhood of one node as a graph, with the node's details beside it.
+
+The view is bounded whatever the account's size: at most `DEFAULT_MAX_NODES` nodes are drawn,
+siblings beyond a limit fold into "N more" nodes, and a click on a fold node (or the fold list
+beside the graph) draws one page of its members. The page reads its state from the URL query
+parameters `focus`, `expand` and `page`, so a view can be linked to.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -10,6 +17,7 @@ import streamlit as st
 from lineage.errors import LineageError
 from lineage.graph import LineageGraph, NodeKind
 from lineage.identity import decode_hyperparameter, is_framework_hyperparameter
+from lineage.render import RenderedGraph
 from lineage.source import Loaded
 from ui.views import common
 
@@ -22,6 +30,18 @@ DIRECTIONS = {
 # Enough for endpoint -> config -> model -> artifact -> training job -> dataset -> processing job.
 DEFAULT_DEPTH = 6
 MAX_DEPTH = 12
+
+# Query parameter naming the focus node by id, for links to a view.
+FOCUS_PARAM = "focus"
+
+
+@dataclass(frozen=True, slots=True)
+class ExploreView:
+    """A drawn Explore view and the counts its side panel shows."""
+
+    rendered: RenderedGraph
+    selected: int
+    selected_by_kind: dict[str, int]
 
 # Attributes shown in their own tables rather than in the attribute table.
 _OWN_TABLES = (
@@ -50,28 +70,60 @@ def render(loaded: Loaded) -> None:
     focus = _pick_focus(graph)
     depth, direction, shown_kinds = _pick_view(graph)
     try:
-        distances = graph.neighbourhood(focus, depth, direction)
+        view = explore_view(
+            graph,
+            common.graph_cache_key(graph),
+            focus,
+            depth,
+            direction,
+            tuple(sorted(shown_kinds)),
+            tuple(sorted(common.expanded_from_query().items())),
+        )
     except LineageError as err:
         common.show_lineage_error(err, "Pick another node.")
         return
-    node_ids = [
-        node_id
-        for node_id in distances
-        if node_id == focus or NodeKind(graph.node(node_id)["kind"]).value in shown_kinds
-    ]
 
     graph_column, details_column = st.columns([2, 1])
     with graph_column:
-        rendered = common.show_graph(graph, node_ids, focus=focus)
+        common.draw_rendered(view.rendered)
     with details_column:
+        common.show_fold_panel(view.rendered, key="explore_fold")
         show_details(graph, focus)
-        _show_stats(graph, node_ids, rendered.node_count)
+        _show_stats(graph, view)
+
+
+@st.cache_data(show_spinner="Drawing the view...", max_entries=64)
+def explore_view(
+    _graph: LineageGraph,
+    graph_key: str,
+    focus: str,
+    depth: int,
+    direction: str,
+    kinds: tuple[str, ...],
+    expanded: tuple[tuple[str, int], ...],
+) -> ExploreView:
+    """Select the neighbourhood of `focus` and render it; cached by every argument but `_graph`.
+
+    Raises NodeNotFoundError when `focus` is not in the graph.
+    """
+    distances = _graph.neighbourhood(focus, depth, direction)
+    shown = set(kinds)
+    node_ids = []
+    by_kind: dict[str, int] = {}
+    for node_id in distances:
+        kind = NodeKind(_graph.node(node_id)["kind"]).value
+        if node_id == focus or kind in shown:
+            node_ids.append(node_id)
+            by_kind[kind] = by_kind.get(kind, 0) + 1
+    rendered = common.render_cached(_graph, node_ids, focus=focus, expanded=dict(expanded))
+    return ExploreView(rendered=rendered, selected=len(node_ids), selected_by_kind=by_kind)
 
 
 def _pick_focus(graph: LineageGraph) -> str:
     kinds = common.kinds_present(graph)
     kind_options = [ALL_KINDS, *kinds]
     default_kind = NodeKind.ENDPOINT.value if NodeKind.ENDPOINT.value in kinds else ALL_KINDS
+    default_kind = _linked_kind(graph, kinds) or default_kind
 
     picker_kind, picker_node = st.columns([1, 3])
     with picker_kind:
@@ -83,15 +135,32 @@ def _pick_focus(graph: LineageGraph) -> str:
             key="explore_kind",
         )
     candidates = common.nodes_by_label(graph, kinds if kind == ALL_KINDS else [kind])
+    linked = st.query_params.get(FOCUS_PARAM)
+    index = candidates.index(linked) if linked in candidates else 0
     with picker_node:
         focus = st.selectbox(
             "Node",
             candidates,
-            index=0,
+            index=index,
             format_func=lambda node_id: common.node_caption(graph, node_id),
             key="explore_node",
+            on_change=_focus_changed,
         )
     return str(focus)
+
+
+def _focus_changed() -> None:
+    # A new focus keeps the URL a link to this view, and drops the expansion of the old one.
+    st.query_params[FOCUS_PARAM] = str(st.session_state["explore_node"])
+    common.set_expansion(None)
+
+
+def _linked_kind(graph: LineageGraph, kinds: list[str]) -> str | None:
+    linked = st.query_params.get(FOCUS_PARAM)
+    if not linked or linked not in graph:
+        return None
+    kind = NodeKind(graph.node(linked)["kind"]).value
+    return kind if kind in kinds else None
 
 
 def _pick_view(graph: LineageGraph) -> tuple[int, str, set[str]]:
@@ -181,23 +250,20 @@ def _hyperparameter_table(attrs: Mapping[str, Any]) -> None:
     common.show_table(rows)
 
 
-def _show_stats(graph: LineageGraph, node_ids: list[str], drawn: int) -> None:
+def _show_stats(graph: LineageGraph, view: ExploreView) -> None:
     st.subheader("Graph")
-    in_view: dict[str, int] = {}
-    for node_id in node_ids:
-        kind = NodeKind(graph.node(node_id)["kind"]).value
-        in_view[kind] = in_view.get(kind, 0) + 1
-    whole = graph.counts()
+    whole = common.graph_counts(graph)
     rows = [
         {
             "kind": common.kind_title(kind),
-            "in this view": in_view.get(kind, 0),
+            "in this view": view.selected_by_kind.get(kind, 0),
             "in the graph": whole.get(kind, 0),
         }
         for kind in common.kinds_present(graph)
     ]
     common.show_table(rows)
     st.caption(
-        f"The view selects {len(node_ids)} of {len(graph)} nodes and draws {drawn} "
-        f"(fold and summary nodes included); the graph has {graph.nx.number_of_edges()} edges."
+        f"The view selects {view.selected} of {len(graph)} nodes and draws "
+        f"{view.rendered.node_count} (fold and summary nodes included); the graph has "
+        f"{graph.nx.number_of_edges()} edges."
     )

@@ -1,10 +1,15 @@
-"""Dataset impact page: everything made from an S3 location or prefix."""
+"""Dataset impact page: everything made from an S3 location or prefix.
+
+Long lists (the jobs reading a hub dataset, everything made from them) are shown as paged
+tables, and the graph is bounded like the Explore page's.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from lineage.errors import LineageError
+from lineage.graph import LineageGraph
 from lineage.queries.common import NodeRef
 from lineage.queries.impact import Consumer, ImpactResult, impact
 from lineage.source import Loaded
@@ -37,13 +42,19 @@ def render(loaded: Loaded) -> None:
         return
 
     try:
-        result = impact(loaded.graph, uri.strip())
+        result = cached_impact(loaded.graph, common.graph_cache_key(loaded.graph), uri.strip())
     except LineageError as err:
         common.show_lineage_error(
             err, "Enter an `s3://bucket/key` URI or an https S3 URL, such as `s3://bucket/prefix/`."
         )
         return
     show_result(loaded, result)
+
+
+@st.cache_data(show_spinner="Finding what was made from this location...", max_entries=32)
+def cached_impact(_graph: LineageGraph, graph_key: str, uri: str) -> ImpactResult:
+    """Return `impact(_graph, uri)`, computed once per graph and location."""
+    return impact(_graph, uri)
 
 
 def _ref_row(ref: NodeRef) -> dict[str, str | None]:
@@ -82,29 +93,32 @@ def show_result(loaded: Loaded, result: ImpactResult) -> None:
                         "node": hit.node.label,
                     }
                 )
-        common.show_table(rows)
+        common.show_paged_table(rows, key="impact_matches_page")
 
     if result.endpoints:
         st.subheader("Endpoints serving affected configs")
-        common.show_table(
+        common.show_paged_table(
             [
                 {"endpoint": item.endpoint.label, "config": item.config.label, "state": item.state}
                 for item in result.endpoints
-            ]
+            ],
+            key="impact_endpoints_page",
         )
     if result.unused_configs:
         st.subheader("Affected configs no crawled endpoint uses")
-        common.show_table([_ref_row(ref) for ref in result.unused_configs])
+        common.show_paged_table(
+            [_ref_row(ref) for ref in result.unused_configs], key="impact_unused_page"
+        )
 
     for group, title in GROUP_TITLES.items():
         refs = result.downstream.get(group) or []
         if refs:
             st.subheader(f"{title} ({len(refs)})")
-            common.show_table([_ref_row(ref) for ref in refs])
+            common.show_paged_table([_ref_row(ref) for ref in refs], key=f"impact_{group}_page")
 
     if result.possible:
         st.subheader("Possible matches through unread manifests")
-        common.show_table(
+        common.show_paged_table(
             [
                 {
                     "job": item.job.label,
@@ -113,16 +127,18 @@ def show_result(loaded: Loaded, result: ImpactResult) -> None:
                     "reason": item.reason,
                 }
                 for item in result.possible
-            ]
+            ],
+            key="impact_possible_page",
         )
         possible_rows = [
             _ref_row(ref) for refs in result.possible_downstream.values() for ref in refs
         ]
         if possible_rows:
             st.text("Made from those jobs:")
-            common.show_table(possible_rows)
+            common.show_paged_table(possible_rows, key="impact_possible_downstream_page")
 
     node_ids = result.node_ids()
     if node_ids:
         st.subheader("Graph")
-        common.show_graph(loaded.graph, node_ids)
+        rendered = common.show_graph(loaded.graph, node_ids)
+        common.show_fold_panel(rendered, key="impact_fold")
