@@ -331,8 +331,21 @@ def paginate(
         except CallFailure as failure:
             return Listing(items, pages, failure=failure)
 
+        page_items = response.get(result_key) or []
+        if not isinstance(page_items, list):
+            # A malformed page (a hand-edited recording, a broken mock) ends this listing only.
+            message = (f"{result_key} is {type(page_items).__name__}, expected a list; "
+                       "the response is malformed")
+            return Listing(items, pages, failure=CallFailure(
+                operation, FailureKind.OTHER, "InvalidResponse", message, 1))
         pages += 1
-        items.extend(response.get(result_key) or [])
+        kept = [item for item in page_items if isinstance(item, dict)]
+        if len(kept) < len(page_items):
+            caller.report.warn(
+                f"{operation} page {pages}: skipped {len(page_items) - len(kept)} items of "
+                f"{result_key} that are not objects"
+            )
+        items.extend(kept)
         logger.debug("%s page %d: %d items so far", operation, pages, len(items))
         if on_page is not None:
             on_page(pages, len(items))
