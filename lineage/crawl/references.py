@@ -8,6 +8,7 @@ an artifact URL suggests the job that produced it.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from typing import Any
 from lineage.crawl.result import RecordKind
 from lineage.errors import InvalidURIError
 from lineage.identity import parse_s3_uri
+
+logger = logging.getLogger(__name__)
 
 # SageMaker job names: up to 63 letters, digits and single or repeated hyphens.
 _JOB_ARTIFACT_KEY = re.compile(
@@ -63,11 +66,19 @@ def guess_training_job(artifact: str) -> str | None:
 
 
 def references(kind: RecordKind, record: dict[str, Any]) -> list[Reference]:
-    """Return the resources a record of `kind` refers to, without duplicates, in field order."""
+    """Return the resources a record of `kind` refers to, without duplicates, in field order.
+
+    A field of the wrong type (a string where the API returns an object) ends the search of that
+    record: the references found before it are returned and a warning is logged.
+    """
     found: dict[tuple[RecordKind, str], Reference] = {}
-    for reference in _references(kind, record):
-        if reference.identifier:
-            found.setdefault((reference.kind, reference.identifier.lower()), reference)
+    try:
+        for reference in _references(kind, record):
+            if reference.identifier:
+                found.setdefault((reference.kind, reference.identifier.lower()), reference)
+    except (AttributeError, TypeError, ValueError) as err:
+        logger.warning("skipped the rest of the references of a malformed %s record: %s",
+                       kind.value, err)
     return list(found.values())
 
 
