@@ -281,16 +281,21 @@ class LocationIndex:
         return list(found.values())
 
 
-# Indexes by graph, built on first use. A graph that gained or lost nodes or edges since gets
-# a new index; the weak keys let an index go with its graph.
-_INDEXES: weakref.WeakKeyDictionary[LineageGraph, tuple[tuple[int, int], LocationIndex]] = (
+# Indexes by graph, built on first use. A graph that gained nodes since gets a new index (the
+# index reads nodes only, and counting nodes is constant time while counting the edges of a
+# networkx multigraph is not); the weak keys let an index go with its graph.
+_INDEXES: weakref.WeakKeyDictionary[LineageGraph, tuple[int, LocationIndex]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def location_index(graph: LineageGraph) -> LocationIndex:
-    """Return the location index of `graph`, building it once per graph and size."""
-    size = (graph.nx.number_of_nodes(), graph.nx.number_of_edges())
+    """Return the location index of `graph`, building it once per graph and node count.
+
+    NOTE: changing the attributes of an indexed node without adding a node is not noticed;
+    the graph is read-only once built.
+    """
+    size = graph.nx.number_of_nodes()
     cached = _INDEXES.get(graph)
     if cached is not None and cached[0] == size:
         return cached[1]
