@@ -258,7 +258,10 @@ def measure_draw(html_path: Path) -> dict[str, Any]:
     times: list[float] = []
     with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_FLAGS,
             viewport={"width": 1600, "height": 1000},
         )
         try:
@@ -283,11 +286,17 @@ def html_budget(html_path: Path) -> dict[str, Any]:
         match = re.search(rf"{name} = new vis\.DataSet\((\[.*?\])\);", html, re.DOTALL)
         if match:
             data += len(json.dumps(json.loads(match.group(1))).encode("utf-8"))
-    vis_script = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    vis_script = (
+        Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / "vis-network.min.js"
+    )
     vis_size = vis_script.stat().st_size
     size = len(html.encode("utf-8"))
-    return {"html_bytes": size, "data_bytes": data, "vis_bytes": vis_size,
-            "html_ratio": size / (data + vis_size)}
+    return {
+        "html_bytes": size,
+        "data_bytes": data,
+        "vis_bytes": vis_size,
+        "html_ratio": size / (data + vis_size),
+    }
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -305,23 +314,38 @@ def machine() -> str:
             memory_gib = int(info.readline().split()[1]) / 1024 / 1024
     except OSError:
         memory_gib = float("nan")
-    return (f"{os.cpu_count()} CPUs (nproc), {cpu}, {memory_gib:.1f} GiB RAM, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} CPUs (nproc), {cpu}, {memory_gib:.1f} GiB RAM, "
+        f"Python {platform.python_version()}"
+    )
 
 
-def row(name: str, value: float | None, floor: float, unit: str, lower_is_better: bool = True,
-        note: str = "") -> str:
+def row(
+    name: str,
+    value: float | None,
+    floor: float,
+    unit: str,
+    lower_is_better: bool = True,
+    note: str = "",
+) -> str:
     if value is None:
         return f"| {name} | not measured | {floor:g} {unit} | - | {note} |"
     met = value <= floor if lower_is_better else value >= floor
-    return f"| {name} | {value:,.2f} {unit} | {floor:g} {unit} | {'met' if met else 'MISSED'} | {note} |"
+    verdict = "met" if met else "MISSED"
+    return f"| {name} | {value:,.2f} {unit} | {floor:g} {unit} | {verdict} | {note} |"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.app_bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.app_bench", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--preset", default="large", help="account preset (default: large)")
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "lineage-app-bench",
-                        help="folder for the recording, store and page (reused between runs)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "lineage-app-bench",
+        help="folder for the recording, store and page (reused between runs)",
+    )
     parser.add_argument("--skip-browser", action="store_true", help="do not start Chromium")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -344,36 +368,109 @@ def main(argv: list[str] | None = None) -> int:
     app = _run_child("app", str(store_path), hub)
 
     print(f"Machine: {machine()}")
-    print(f"Date: {datetime.now(timezone.utc):%Y-%m-%d}; command: python -m bench.app_bench "
-          f"--preset {args.preset}")
-    print(f"Graph: {graph['nodes']:,} nodes, {graph['edges']:,} edges; hub {hub} reaches "
-          f"{graph['hub_jobs']:,} jobs and {graph['hub_downstream']:,} downstream nodes")
+    print(
+        f"Date: {datetime.now(timezone.utc):%Y-%m-%d}; command: python -m bench.app_bench "
+        f"--preset {args.preset}"
+    )
+    print(
+        f"Graph: {graph['nodes']:,} nodes, {graph['edges']:,} edges; hub {hub} reaches "
+        f"{graph['hub_jobs']:,} jobs and {graph['hub_downstream']:,} downstream nodes"
+    )
     print()
     print("| figure | measured | floor | result | note |")
     print("|---|---:|---:|---|---|")
     build_ratio = graph["build_s"] / graph["bare_s"]
-    print(row("graph build from the store / bare add_edges_from", build_ratio, BUILD_RATIO_FLOOR,
-              "x", note=f"{graph['build_s']:.1f} s vs {graph['bare_s']:.2f} s"))
-    print(row("resident memory after loading", graph["memory_mb"], MEMORY_FLOOR_MB, "MB",
-              note=f"peak {graph['peak_mb']:.0f} MB, {graph['baseline_mb']:.0f} MB before"))
-    print(row("impact p95, typical dataset", graph["impact_typical_ms"],
-              IMPACT_TYPICAL_FLOOR_MS, "ms", note=f"{QUERY_RUNS} random datasets"))
-    print(row("impact p95, hub dataset", graph["impact_hub_ms"], IMPACT_HUB_FLOOR_MS, "ms",
-              note=f"{HUB_RUNS} runs"))
-    print(row("trace p95", graph["trace_ms"], TRACE_FLOOR_MS, "ms",
-              note=f"{QUERY_RUNS} random endpoints"))
-    print(row("HTML size / (node+edge JSON + vis-network)", budget["html_ratio"],
-              HTML_RATIO_FLOOR, "x",
-              note=f"{budget['html_bytes']:,} B page, {graph['view_nodes']} nodes drawn of "
-                   f"{graph['view_selected']:,} selected, render {graph['render_s']:.2f} s"))
-    print(row("Chromium draws the view", draw.get("draw_s"), DRAW_FLOOR_S, "s",
-              note=draw.get("note", f"median of {DRAW_RUNS}, max {draw.get('draw_max_s', 0):.2f} s")))
-    print(row("app cold start on the hub view", app["cold_s"], COLD_START_FLOOR_S, "s",
-              note="AppTest, graph loaded from the store"))
-    print(row("app warm rerun", app["warm_ms"], WARM_RERUN_FLOOR_MS, "ms",
-              note=f"AppTest, median of {RERUNS}"))
-    print(row("first draw of a new view, graph loaded", app["new_view_s"], COLD_START_FLOOR_S,
-              "s", note="AppTest, view caches cleared"))
+    print(
+        row(
+            "graph build from the store / bare add_edges_from",
+            build_ratio,
+            BUILD_RATIO_FLOOR,
+            "x",
+            note=f"{graph['build_s']:.1f} s vs {graph['bare_s']:.2f} s",
+        )
+    )
+    print(
+        row(
+            "resident memory after loading",
+            graph["memory_mb"],
+            MEMORY_FLOOR_MB,
+            "MB",
+            note=f"peak {graph['peak_mb']:.0f} MB, {graph['baseline_mb']:.0f} MB before",
+        )
+    )
+    print(
+        row(
+            "impact p95, typical dataset",
+            graph["impact_typical_ms"],
+            IMPACT_TYPICAL_FLOOR_MS,
+            "ms",
+            note=f"{QUERY_RUNS} random datasets",
+        )
+    )
+    print(
+        row(
+            "impact p95, hub dataset",
+            graph["impact_hub_ms"],
+            IMPACT_HUB_FLOOR_MS,
+            "ms",
+            note=f"{HUB_RUNS} runs",
+        )
+    )
+    print(
+        row(
+            "trace p95",
+            graph["trace_ms"],
+            TRACE_FLOOR_MS,
+            "ms",
+            note=f"{QUERY_RUNS} random endpoints",
+        )
+    )
+    print(
+        row(
+            "HTML size / (node+edge JSON + vis-network)",
+            budget["html_ratio"],
+            HTML_RATIO_FLOOR,
+            "x",
+            note=f"{budget['html_bytes']:,} B page, {graph['view_nodes']} nodes drawn of "
+            f"{graph['view_selected']:,} selected, render {graph['render_s']:.2f} s",
+        )
+    )
+    print(
+        row(
+            "Chromium draws the view",
+            draw.get("draw_s"),
+            DRAW_FLOOR_S,
+            "s",
+            note=draw.get("note", f"median of {DRAW_RUNS}, max {draw.get('draw_max_s', 0):.2f} s"),
+        )
+    )
+    print(
+        row(
+            "app cold start on the hub view",
+            app["cold_s"],
+            COLD_START_FLOOR_S,
+            "s",
+            note="AppTest, graph loaded from the store",
+        )
+    )
+    print(
+        row(
+            "app warm rerun",
+            app["warm_ms"],
+            WARM_RERUN_FLOOR_MS,
+            "ms",
+            note=f"AppTest, median of {RERUNS}",
+        )
+    )
+    print(
+        row(
+            "first draw of a new view, graph loaded",
+            app["new_view_s"],
+            COLD_START_FLOOR_S,
+            "s",
+            note="AppTest, view caches cleared",
+        )
+    )
     print()
     print(f"Total time: {time.perf_counter() - started:.0f} s")
     return 0

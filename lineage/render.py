@@ -360,7 +360,7 @@ def _open_page(
 ) -> tuple[list[str], list[str]]:
     """Move one page of folded members into the drawn ones, within `room` drawing slots.
 
-    The page is cut short when the view has no room for all of it; one slot stays for the
+    The page is cut short when the view has no room for all of it. One slot stays for the
     fold node while members remain folded.
     """
     start = page * page_size

@@ -233,7 +233,7 @@ def graph_cache_key(graph: LineageGraph) -> str:
     """Return a key that names the loaded graph in st.cache_data keys.
 
     The graph is a cached resource that lives as long as the server process, so its id is
-    stable; the sizes tell a graph apart from a later one that reused the id.
+    stable. The sizes tell a graph apart from a later one that reused the id.
     """
     return f"{id(graph)}:{graph.nx.number_of_nodes()}:{graph.nx.number_of_edges()}"
 

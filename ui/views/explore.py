@@ -1,8 +1,8 @@
 """Explore page: the neighbourhood of one node as a graph, with the node's details beside it.
 
-The view is bounded whatever the account's size: at most `DEFAULT_MAX_NODES` nodes are drawn,
-siblings beyond a limit fold into "N more" nodes, and a click on a fold node (or the fold list
-beside the graph) draws one page of its members. The page reads its state from the URL query
+The view is bounded whatever the account's size. At most `DEFAULT_MAX_NODES` nodes are drawn,
+and siblings beyond a limit fold into "N more" nodes. A click on a fold node, or the fold list
+beside the graph, draws one page of its members. The page reads its state from the URL query
 parameters `focus`, `expand` and `page`, so a view can be linked to.
 """
 
