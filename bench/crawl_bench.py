@@ -149,7 +149,8 @@ def run_naive(mock: MockSageMaker, max_seconds: float) -> Row:
 
     notes = []
     if result.failed:
-        notes.append(f"{len(result.failed)} calls failed after retries")
+        noun = "call" if len(result.failed) == 1 else "calls"
+        notes.append(f"{len(result.failed)} {noun} failed after retries")
     if result.stopped_early:
         notes.append(f"stopped at the {max_seconds:.0f} s budget")
     return Row("naive", calls=stats["total_calls"], seconds=result.seconds,
