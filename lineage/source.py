@@ -102,7 +102,7 @@ def load_sample(folder: Path = SAMPLE_DIR, as_of: AsOfArgument = None) -> Loaded
         document = load_recording(path)
         client = RecordingClient(document, source=str(path))
         result = crawl(client, seeds=_seeds_of(document), account=client.account,
-                       region=client.region)
+                       region=client.region, **cloudtrail_options(document, path))
         memory.save(result, source=f"recording {path.name}",
                     taken_at=_recorded_at(document, path))
 
@@ -164,6 +164,17 @@ def _recorded_at(document: dict[str, Any], path: Path) -> datetime | None:
         ) from None
 
 
+def cloudtrail_options(document: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Return the `crawl()` arguments that read a recording's CloudTrail events, if it has any.
+
+    A recording without `lookup_events` responses is crawled without CloudTrail, so that it
+    does not report CloudTrail as denied. The lookup window ends at `recorded_at`.
+    """
+    if "lookup_events" not in document["responses"]:
+        return {}
+    return {"cloudtrail": True, "cloudtrail_until": _recorded_at(document, path)}
+
+
 def _seeds_of(document: dict[str, Any]) -> list[tuple[RecordKind, str]] | None:
     # A recording without Search responses (a bug report, a test case) is crawled from the
     # resources it describes, because a full crawl would find every kind denied.
@@ -177,7 +188,8 @@ def _load_recording(path: Path) -> Loaded:
 
     seeds = _seeds_of(document)
     logger.info("crawling recording %s (%s)", path, "seeded" if seeds else "full")
-    result = crawl(client, seeds=seeds, account=client.account, region=client.region)
+    result = crawl(client, seeds=seeds, account=client.account, region=client.region,
+                   **cloudtrail_options(document, path))
     graph = build_graph(result)
 
     recorded_at = document.get("recorded_at")
@@ -288,6 +300,7 @@ def _pipeline() -> tuple[Any, Any]:
 
 
 __all__ = [
-    "DEFAULT_SAMPLE", "SAMPLE_DIR", "Loaded", "default_recording", "load", "load_sample",
+    "DEFAULT_SAMPLE", "SAMPLE_DIR", "Loaded", "cloudtrail_options", "default_recording", "load",
+    "load_sample",
     "recording_seeds", "sample_recordings",
 ]

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from lineage.crawl.cloudtrail import event_endpoint
 from lineage.crawl.result import RECORD_META, CrawlReport, CrawlResult, RecordKind
 from lineage.errors import StoreError
 from lineage.identity import arn_key, is_arn, name_from_arn
@@ -108,8 +109,10 @@ def record_key(kind: RecordKind, record: dict[str, Any]) -> str:
     its name lower-cased, else a hash of its content.
 
     SageMaker names are unique without regard to case, so `Churn-XGB` and `churn-xgb` are one
-    resource across snapshots.
+    resource across snapshots. A CloudTrail event is identified by its EventId.
     """
+    if kind is RecordKind.CLOUDTRAIL_EVENT and isinstance(record.get("EventId"), str):
+        return "event:" + record["EventId"]
     arn = record.get(f"{kind.value}Arn")
     if isinstance(arn, str) and is_arn(arn):
         return arn_key(arn)
@@ -122,7 +125,14 @@ def record_key(kind: RecordKind, record: dict[str, Any]) -> str:
 
 
 def record_name(kind: RecordKind, record: dict[str, Any]) -> str | None:
-    """Return the lower-cased resource name of a record, from its name field or its ARN."""
+    """Return the lower-cased resource name of a record, from its name field or its ARN.
+
+    For a CloudTrail event, the name of the endpoint it deployed, so that `record_history`
+    finds an endpoint's events by its name.
+    """
+    if kind is RecordKind.CLOUDTRAIL_EVENT:
+        endpoint = event_endpoint(record)
+        return endpoint.lower() if endpoint else None
     arn = record.get(f"{kind.value}Arn")
     if isinstance(arn, str) and is_arn(arn):
         return name_from_arn(arn).lower()

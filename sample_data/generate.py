@@ -70,6 +70,7 @@ AUC_BEFORE = 0.91
 AUC_AFTER = 0.84
 ENDPOINT_MODIFIED_BEFORE = datetime(2024, 5, 6, 10, 14, tzinfo=timezone.utc)
 ENDPOINT_MODIFIED_AFTER = datetime(2024, 6, 12, 10, 14, tzinfo=timezone.utc)
+ENDPOINT_CREATED = datetime(2024, 5, 6, 10, 5, tzinfo=timezone.utc)
 # Training jobs created between the two crawls (JOB_AFTER and two more experiments).
 JOBS_ADDED_AFTER = (JOB_AFTER, "churn-xgb-20240612-1130", "fraud-xgb-20240612-1400")
 
@@ -156,21 +157,90 @@ def build_sample(recorded_at: datetime) -> Account:
 
 def build_recordings() -> dict[str, dict[str, Any]]:
     """Return both recordings of the sample account by file name."""
-    return {
-        BEFORE_FILE: build_sample(BEFORE_RECORDED_AT).document(
+    recordings = {
+        BEFORE_FILE: (BEFORE_RECORDED_AT, build_sample(BEFORE_RECORDED_AT).document(
             recorded_at=BEFORE_RECORDED_AT,
             description=(
                 f"Sample account {ACCOUNT} in {REGION}, crawled {BEFORE_RECORDED_AT:%Y-%m-%d}: "
                 f"{ENDPOINT} runs {CONFIG_BEFORE} (synthetic data)"
             ),
-        ),
-        AFTER_FILE: build_sample(AFTER_RECORDED_AT).document(
+        )),
+        AFTER_FILE: (AFTER_RECORDED_AT, build_sample(AFTER_RECORDED_AT).document(
             recorded_at=AFTER_RECORDED_AT,
             description=(
                 f"Sample account {ACCOUNT} in {REGION}, crawled {AFTER_RECORDED_AT:%Y-%m-%d}: "
                 f"{ENDPOINT} runs {CONFIG_AFTER} (synthetic data)"
             ),
-        ),
+        )),
+    }
+    for recorded_at, document in recordings.values():
+        document["responses"]["lookup_events"] = lookup_events_response(recorded_at)
+    return {name: document for name, (_, document) in recordings.items()}
+
+
+# --- CloudTrail ----------------------------------------------------------------------------
+
+# (event id, event name, time, request parameters) of each deployment call on the story's
+# endpoint; a recording holds those made before its `recorded_at`.
+DEPLOYER_ARN = f"arn:aws:iam::{ACCOUNT}:user/ml-deployer"
+ENDPOINT_EVENTS = (
+    ("5d0f3a52-6c1e-4b8a-9f0e-2a7d3c1b0e41", "CreateEndpoint", ENDPOINT_CREATED,
+     {"endpointName": ENDPOINT, "endpointConfigName": CONFIG_BEFORE}),
+    ("9b7c41e8-3f2d-4e6a-8c5b-7d1e0a9f4c23", "UpdateEndpoint", ENDPOINT_MODIFIED_AFTER,
+     {"endpointName": ENDPOINT, "endpointConfigName": CONFIG_AFTER}),
+)
+LOOKUP_EVENT_NAMES = ("CreateEndpoint", "UpdateEndpoint", "UpdateEndpointWeightsAndCapacities")
+
+
+def lookup_events_response(recorded_at: datetime) -> dict[str, Any]:
+    """Return CloudTrail `lookup_events` responses by event name, as a crawl at `recorded_at`
+    reads them (one page each, whatever time window is asked for)."""
+    entries = []
+    for event_name in LOOKUP_EVENT_NAMES:
+        events = [
+            cloudtrail_event(event_id, name, when, parameters)
+            for event_id, name, when, parameters in ENDPOINT_EVENTS
+            if name == event_name and when <= recorded_at
+        ]
+        entries.append({
+            "args": {"LookupAttributes": [
+                {"AttributeKey": "EventName", "AttributeValue": event_name},
+            ]},
+            "response": {"Events": events},
+        })
+    return {"by_args": entries}
+
+
+def cloudtrail_event(
+    event_id: str, name: str, when: datetime, parameters: dict[str, Any]
+) -> dict[str, Any]:
+    """Return one LookupEvents event, with its CloudTrail record as a JSON string."""
+    time_text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    detail = {
+        "eventVersion": "1.08",
+        "userIdentity": {"type": "IAMUser", "arn": DEPLOYER_ARN, "accountId": ACCOUNT},
+        "eventTime": time_text,
+        "eventSource": "sagemaker.amazonaws.com",
+        "eventName": name,
+        "awsRegion": REGION,
+        "requestParameters": parameters,
+        "responseElements": {
+            "endpointArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{ENDPOINT}",
+        },
+        "eventID": event_id,
+        "readOnly": False,
+        "eventType": "AwsApiCall",
+        "recipientAccountId": ACCOUNT,
+    }
+    return {
+        "EventId": event_id,
+        "EventName": name,
+        "ReadOnly": "false",
+        "EventTime": time_text,
+        "EventSource": "sagemaker.amazonaws.com",
+        "Username": "ml-deployer",
+        "Resources": [{"ResourceType": "AWS::SageMaker::Endpoint", "ResourceName": ENDPOINT}],
+        "CloudTrailEvent": json.dumps(detail, sort_keys=True),
     }
 
 
@@ -413,7 +483,7 @@ def add_churn_serving(account: Account, recorded_at: datetime) -> None:
     account.add_endpoint(
         ENDPOINT,
         config_name=CONFIG_AFTER if updated else CONFIG_BEFORE,
-        created=at(5, 6, 10, 5),
+        created=ENDPOINT_CREATED,
         modified=ENDPOINT_MODIFIED_AFTER if updated else ENDPOINT_MODIFIED_BEFORE,
         tags={**CHURN.tags, "Environment": "production"},
     )

@@ -13,10 +13,18 @@ from botocore.validate import ParamValidator
 from lineage.recording import decode_timestamps
 
 
+# Operations a recording may hold that belong to another service than SageMaker.
+OTHER_SERVICE_OPERATIONS = {"lookup_events": "cloudtrail"}
+
+
 @cache
-def sagemaker_model() -> ServiceModel:
+def service_model(service: str) -> ServiceModel:
     # The service model ships with botocore, so loading it reads local files only.
-    return botocore.session.get_session().get_service_model("sagemaker")
+    return botocore.session.get_session().get_service_model(service)
+
+
+def sagemaker_model() -> ServiceModel:
+    return service_model("sagemaker")
 
 
 def shape_problems(document: dict[str, Any]) -> list[str]:
@@ -28,7 +36,8 @@ def shape_problems(document: dict[str, Any]) -> list[str]:
     validator = ParamValidator()
     problems = []
     for operation, response in leaf_responses(document["responses"]):
-        output_shape = sagemaker_model().operation_model(api_name(operation)).output_shape
+        model = service_model(OTHER_SERVICE_OPERATIONS.get(operation, "sagemaker"))
+        output_shape = model.operation_model(api_name(operation)).output_shape
         report = validator.validate(decode_timestamps(response), output_shape)
         if report.has_errors():
             problems.append(f"{operation}: {report.generate_report()}")

@@ -81,10 +81,11 @@ def test_story_diff_marks_auc_regression(story) -> None:
     assert auc[0]["detail"].startswith("regression (higher is better)")
 
 
-def test_story_dates_switch_by_modified_time(story) -> None:
-    # The endpoint's LastModifiedTime dates the switch more closely than the crawl that saw it.
+def test_story_dates_switch_by_cloudtrail_event(story) -> None:
+    # The sample's UpdateEndpoint event dates the switch, not the crawl that first saw it.
     assert story.after.since == sample.ENDPOINT_MODIFIED_AFTER
-    assert story.after.start == sample.AFTER_RECORDED_AT
+    assert story.after.start == sample.ENDPOINT_MODIFIED_AFTER
+    assert story.after.first_snapshot == 2
 
 
 def test_story_changed_nodes_cover_both_jobs(story) -> None:

@@ -39,9 +39,14 @@ def test_timeline_sample_churn_prod_moves_to_v2():
 
     assert [d.config_name for d in timeline] == ["churn-prod-config-v1", "churn-prod-config-v2"]
     assert [d.source for d in timeline] == [SNAPSHOT, SNAPSHOT]
-    assert timeline[0].start == before.taken_at
-    assert timeline[0].end == after.taken_at
-    assert timeline[1].start == after.taken_at
+    assert [(d.first_snapshot, d.last_snapshot) for d in timeline] == [
+        (before.id, before.id), (after.id, after.id),
+    ]
+    # The sample's stored CloudTrail events date both deployments, not the crawls.
+    updated = datetime(2024, 6, 12, 10, 14, tzinfo=timezone.utc)
+    assert timeline[0].start == datetime(2024, 5, 6, 10, 5, tzinfo=timezone.utc)
+    assert timeline[0].end == updated
+    assert timeline[1].start == updated
     assert timeline[1].end is None
     assert [(v.name, v.model, v.weight) for v in timeline[1].variants] == [
         ("champion", "churn-xgb-20240612-0810-model", 0.9),

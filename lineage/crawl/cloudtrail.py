@@ -4,6 +4,11 @@ A snapshot store contains an endpoint's config only from the first crawl on. Clo
 history (LookupEvents, management events of the last 90 days) records every CreateEndpoint,
 UpdateEndpoint and UpdateEndpointWeightsAndCapacities call, with the config name or the new
 weights in the request parameters, so it can date deployments that no crawl saw.
+
+Two entry points: `read_events` runs inside a crawl (through the crawl's `Caller`, so calls are
+rate-limited, retried and counted in the crawl report) and stores each event as a
+`RecordKind.CLOUDTRAIL_EVENT` record, so the snapshot store keeps them. `fetch_endpoint_events`
+reads a CloudTrail client directly and returns timeline entries.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lineage.crawl.result import CrawlReport
+from lineage.crawl.calls import Caller, FailureKind, paginate
+from lineage.crawl.result import RECORD_META, CrawlReport, CrawlResult, RecordKind
 from lineage.errors import LineageError
 
 logger = logging.getLogger(__name__)
@@ -27,6 +33,9 @@ ENDPOINT_EVENTS = ("CreateEndpoint", "UpdateEndpoint", "UpdateEndpointWeightsAnd
 # LookupEvents returns events of the last 90 days only, and at most 50 per page.
 LOOKBACK = timedelta(days=90)
 PAGE_SIZE = 50
+
+LOOKUP_OP = "lookup_events"
+LOOKUP_KEY = "Events"
 
 _DENIED = {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"}
 _THROTTLED = {"ThrottlingException", "Throttling", "TooManyRequestsException"}
@@ -92,6 +101,106 @@ def fetch_endpoint_events(
     logger.info("read %d endpoint events from CloudTrail between %s and %s", len(ordered),
                 since.isoformat(), until.isoformat())
     return ordered
+
+
+def read_events(
+    caller: Caller,
+    result: CrawlResult,
+    *,
+    until: datetime | None = None,
+    since: datetime | None = None,
+    account: str | None = None,
+    region: str | None = None,
+) -> int:
+    """Read the endpoint deployment events between `since` and `until` into `result`.
+
+    Sends `lookup_events` through `caller` once per event name in `ENDPOINT_EVENTS`, following
+    NextToken. `until` defaults to now and `since` to `LOOKBACK` before `until` (CloudTrail
+    keeps no older events, so an earlier `since` is moved forward). Each event that
+    `parse_event` accepts becomes a CLOUDTRAIL_EVENT record: the LookupEvents event unchanged
+    plus RECORD_META. An event whose EventId is already in `result` (copied from the previous
+    snapshot by an incremental crawl) is skipped. Returns the number of events added.
+
+    A denied or unsupported first call adds a warning and marks the kind denied in the report,
+    and the crawl goes on. Other failures add a warning and a partial line.
+    """
+    end = _utc(until) if until is not None else datetime.now(timezone.utc)
+    start = end - LOOKBACK
+    if since is not None and _utc(since) > start:
+        start = _utc(since)
+    if start >= end:
+        return 0
+
+    known = {str(record.get("EventId")) for record in result.of(RecordKind.CLOUDTRAIL_EVENT)}
+    found: dict[str, dict[str, Any]] = {}
+    for event_name in ENDPOINT_EVENTS:
+        listing = paginate(caller, LOOKUP_OP, LOOKUP_KEY, {
+            "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": event_name}],
+            "StartTime": start,
+            "EndTime": end,
+        }, page_size=PAGE_SIZE)
+        failure = listing.failure
+        if listing.pages == 0 and failure is not None and failure.kind in (
+            FailureKind.DENIED, FailureKind.UNSUPPORTED,
+        ):
+            _mark_denied(result.report, failure.code, failure.message)
+            return 0
+        if not listing.complete:
+            _note_incomplete(result.report, event_name, listing.pages, failure)
+        for raw in listing.items:
+            event_id = str(raw.get("EventId") or "")
+            if not event_id or event_id in known or parse_event(raw) is None:
+                continue
+            found[event_id] = raw
+
+    ordered = sorted(found.values(), key=lambda raw: (_event_time(raw, {}) or end, raw["EventId"]))
+    for raw in ordered:
+        record = dict(raw)
+        record[RECORD_META] = {"account": account, "region": region, "source": "list"}
+        result.add(RecordKind.CLOUDTRAIL_EVENT, record)
+    logger.info("read %d new endpoint events from CloudTrail between %s and %s", len(ordered),
+                start.isoformat(), end.isoformat())
+    return len(ordered)
+
+
+def stored_events(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the timeline entries of stored CLOUDTRAIL_EVENT records, oldest first."""
+    entries: dict[str, dict[str, Any]] = {}
+    for record in records:
+        raw = {key: value for key, value in record.items() if key != RECORD_META}
+        entry = parse_event(raw)
+        if entry is not None:
+            entries[entry["event_id"]] = entry
+    return sorted(entries.values(), key=lambda entry: (entry["event_time"], entry["event_id"]))
+
+
+def event_endpoint(record: dict[str, Any]) -> str | None:
+    """Return the endpoint name in an event's request parameters, or None."""
+    try:
+        detail = json.loads(record.get("CloudTrailEvent") or "{}")
+    except (TypeError, json.JSONDecodeError):
+        return None
+    parameters = detail.get("requestParameters") if isinstance(detail, dict) else None
+    name = parameters.get("endpointName") if isinstance(parameters, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
+def _mark_denied(report: CrawlReport, code: str, message: str) -> None:
+    label = RecordKind.CLOUDTRAIL_EVENT.value
+    if label not in report.denied:
+        report.denied.append(label)
+    report.warn(
+        f"CloudTrail events not read: lookup_events failed with {code} ({message}); the "
+        "deployment timeline has only the times snapshots show. Grant cloudtrail:LookupEvents "
+        "to date deployments exactly"
+    )
+
+
+def _note_incomplete(report: CrawlReport, event_name: str, pages: int, failure: Any) -> None:
+    what = f"{failure.code}: {failure.message}" if failure is not None else "repeated NextToken"
+    report.partial.append(f"{LOOKUP_OP} for {event_name}: stopped after page {pages}")
+    report.warn(f"{LOOKUP_OP} for {event_name} stopped after page {pages} ({what}); kept the "
+                "events of the pages before it")
 
 
 def parse_event(raw: dict[str, Any]) -> dict[str, Any] | None:
@@ -237,4 +346,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-__all__ = ["ENDPOINT_EVENTS", "LOOKBACK", "fetch_endpoint_events", "parse_event"]
+__all__ = [
+    "ENDPOINT_EVENTS", "LOOKBACK", "LOOKUP_OP", "event_endpoint", "fetch_endpoint_events",
+    "parse_event", "read_events", "stored_events",
+]

@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from lineage.crawl import incremental
+from lineage.crawl import cloudtrail, incremental
 from lineage.crawl.calls import Budget, Caller, CallFailure, FailureKind, Listing, paginate
 from lineage.crawl.extras import read_extras
 from lineage.crawl.ratelimit import RateLimiter
@@ -86,6 +86,9 @@ def crawl(
     refresh_client: Callable[[], Any] | None = None,
     previous: CrawlResult | None = None,
     overlap: timedelta = incremental.DEFAULT_OVERLAP,
+    cloudtrail: bool = False,
+    cloudtrail_until: datetime | None = None,
+    query_lineage: bool = True,
 ) -> CrawlResult:
     """Crawl SageMaker through `client` (a boto3 client, RecordingClient or RecordingWriter).
 
@@ -104,6 +107,12 @@ def crawl(
     expired-token error. `previous` makes a full crawl incremental: it contains the records of the
     newest snapshot of this account and region (see `incremental.scope_of`), and `overlap` is
     how far before each watermark the changed-records filters start.
+
+    `cloudtrail` also reads the endpoint deployment events of CloudTrail with `lookup_events`
+    through the same `client` (see `cloudtrail.read_events`), up to `cloudtrail_until` (default:
+    now) and from 90 days before it, or in an incremental crawl from the previous crawl's start
+    minus `overlap`. `query_lineage` lets an Association crawl call `query_lineage` once per
+    endpoint and model besides `list_associations`.
     """
     session = _CrawlSession(
         client,
@@ -125,11 +134,24 @@ def crawl(
     if seeds is None:
         session.run_full()
         read_extras(session.caller, session.result, session.kinds,
-                    account=session.account, region=session.region)
+                    account=session.account, region=session.region,
+                    query_lineage=query_lineage)
     else:
         session.run_seeded(seeds)
+    if cloudtrail:
+        session.read_cloudtrail(cloudtrail_until, _cloudtrail_since(previous, seeds, overlap))
     session.finish()
     return session.result
+
+
+def _cloudtrail_since(
+    previous: CrawlResult | None, seeds: object, overlap: timedelta
+) -> datetime | None:
+    """Return where an incremental crawl's CloudTrail lookup starts, or None for 90 days."""
+    if previous is None or seeds is not None:
+        return None
+    started = previous.report.started or previous.report.finished
+    return started - overlap if started is not None else None
 
 
 def client_region(client: Any) -> str | None:
@@ -249,6 +271,12 @@ class _CrawlSession:
             for found in references(reference.kind, record):
                 if found.kind in self.kinds and self._find(found.kind, found.identifier) is None:
                     queue.append(found)
+
+    def read_cloudtrail(self, until: datetime | None, since: datetime | None) -> None:
+        count = cloudtrail.read_events(self.caller, self.result, until=until, since=since,
+                                       account=self.account, region=self.region)
+        if self.progress is not None:
+            self.progress(RecordKind.CLOUDTRAIL_EVENT.value, count)
 
     # --- reading one kind -----------------------------------------------------------------
 

@@ -59,11 +59,13 @@ def read_extras(
     *,
     account: str | None,
     region: str | None,
+    query_lineage: bool = True,
 ) -> None:
     """Add tuning-job children, pipeline executions and associations to `result`.
 
     `kinds` is the set of kinds the crawl reads; `account` and `region` go into the metadata of
-    the new records. Never raises on an API error: it is counted and reported in `result.report`.
+    the new records. `query_lineage` False reads associations with `list_associations` only.
+    Never raises on an API error: it is counted and reported in `result.report`.
     """
     requested = set(kinds)
     reader = _ExtrasReader(caller, result, account, region)
@@ -72,7 +74,7 @@ def read_extras(
     if RecordKind.PIPELINE_EXECUTION in requested:
         reader.read_pipeline_executions()
     if RecordKind.ASSOCIATION in requested:
-        reader.read_associations()
+        reader.read_associations(query_lineage)
 
 
 def association_key(record: dict[str, Any]) -> tuple[str, str, str]:
@@ -247,7 +249,7 @@ class _ExtrasReader:
 
     # --- lineage associations -------------------------------------------------------------
 
-    def read_associations(self) -> None:
+    def read_associations(self, query_lineage: bool = True) -> None:
         label = RecordKind.ASSOCIATION.value
         merged: _Merged = {}
 
@@ -257,7 +259,8 @@ class _ExtrasReader:
             for summary in listing.items:
                 _merge_association(merged, summary, "list_associations")
 
-        self._query_lineage(merged)
+        if query_lineage:
+            self._query_lineage(merged)
         for record, operations in merged.values():
             self._add(RecordKind.ASSOCIATION, record, operations=sorted(operations))
 

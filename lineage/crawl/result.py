@@ -33,6 +33,8 @@ class RecordKind(str, Enum):
     INFERENCE_COMPONENT = "InferenceComponent"
     PIPELINE_EXECUTION = "PipelineExecution"
     ASSOCIATION = "Association"
+    # A CloudTrail LookupEvents event (endpoint deployments), not a SageMaker resource.
+    CLOUDTRAIL_EVENT = "CloudTrailEvent"
 
 
 class PlaceholderStatus(str, Enum):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from lineage.crawl.cloudtrail import stored_events
 from lineage.crawl.result import RecordKind
 from lineage.store import SnapshotInfo, Store
 
@@ -91,19 +92,27 @@ def deployment_timeline(
 ) -> list[Deployment]:
     """Return the deployments of `endpoint` (a name or ARN), oldest first.
 
-    Built from the endpoint's record history in `store` and each config's record. `events`
-    are entries from `lineage.crawl.cloudtrail.fetch_endpoint_events`; those of other
-    endpoints are ignored. Returns an empty list when neither the store nor the events
-    contain the endpoint.
+    Built from the endpoint's record history in `store`, each config's record and the
+    CloudTrail events the store contains (crawls with CloudTrail save them as CloudTrailEvent
+    records). `events`, entries from `lineage.crawl.cloudtrail.fetch_endpoint_events`, replace
+    the stored events when given; those of other endpoints are ignored. Returns an empty list
+    when neither the store nor the events contain the endpoint.
     """
     snapshots = store.snapshots()
     segments = _snapshot_segments(store, endpoint, snapshots)
     name = segments[0].endpoint if segments else _plain_name(endpoint)
-    own_events = [event for event in events or ()
+    if events is None:
+        events = _stored_events(store, name)
+    own_events = [event for event in events
                   if str(event.get("endpoint", "")).lower() == name.lower()]
     configs = _ConfigLookup(store)
     merged = _merge_events(segments, own_events, snapshots, configs, name)
     return _close_ends(merged)
+
+
+def _stored_events(store: Store, endpoint: str) -> list[dict[str, Any]]:
+    history = store.record_history(RecordKind.CLOUDTRAIL_EVENT, endpoint)
+    return stored_events([record for _, _, record in history])
 
 
 # --- Deployments seen by snapshots -------------------------------------------------------------
