@@ -94,3 +94,11 @@ def _configure_logging(verbosity: int) -> None:
     elif verbosity >= 2:
         level = logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # botocore's debug log prints request headers, whose Authorization and
+    # X-Amz-Security-Token carry the access key id and the session token.
+    for name in _CREDENTIAL_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
+
+
+# Loggers of the AWS SDK whose DEBUG records contain credentials.
+_CREDENTIAL_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
