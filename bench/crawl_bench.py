@@ -105,17 +105,25 @@ def _api_name(operation: str) -> str:
     return "".join(part.capitalize() for part in operation.split("_"))
 
 
-def run_ours(mock: MockSageMaker) -> Row:
-    """Crawl the mock with `lineage.crawl.crawler.crawl` through `lineage.clients.make_client`."""
+def run_ours(mock: MockSageMaker, rate: float | None) -> Row:
+    """Crawl the mock with `lineage.crawl.crawler.crawl` through `lineage.clients.make_client`.
+
+    The crawl gets a rate limiter at the mock's rate, as `lineage crawl --rate` sets it; with
+    no mock rate the crawl is unlimited.
+    """
     try:
         from lineage.clients import make_client
         from lineage.crawl.crawler import crawl
+        from lineage.crawl.ratelimit import RateLimiter
     except ImportError as err:
         return Row("ours", note=f"not run: {err}")
 
     mock.reset_stats()
+    limiter = RateLimiter(rate) if rate else None
     started = time.monotonic()
-    result = crawl(make_client(region="us-east-1", endpoint_url=mock.endpoint_url))
+    result = crawl(
+        make_client(region="us-east-1", endpoint_url=mock.endpoint_url), limiter=limiter
+    )
     seconds = time.monotonic() - started
     stats = mock.stats()
 
@@ -302,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         for strategy in args.strategies:
             logger.info("running strategy %s", strategy)
             if strategy == "ours":
-                rows.append(run_ours(mock))
+                rows.append(run_ours(mock, config.rate))
             elif strategy == "naive":
                 rows.append(run_naive(mock, args.max_seconds))
             else:
