@@ -44,8 +44,10 @@ def make_client(
     read_timeout: float = READ_TIMEOUT_SECONDS,
     role_arn: str | None = None,
     sts_client: Any = None,
+    service: str = "sagemaker",
 ) -> Any:
-    """Return a boto3 SageMaker client for the crawler.
+    """Return a boto3 SageMaker client (or a client of `service`, such as "cloudtrail") for
+    the crawler.
 
     botocore's own retries are switched off (one attempt per call) because the crawler retries
     with its own backoff and counts every attempt. Two retry layers would multiply the attempts
@@ -73,16 +75,17 @@ def make_client(
         user_agent_extra="sagemaker-lineage",
     )
     try:
-        client = session.client("sagemaker", endpoint_url=endpoint_url, config=config)
+        client = session.client(service, endpoint_url=endpoint_url, config=config)
     except NoRegionError as err:
         raise ClientSetupError(
             "no AWS region configured; pass a region (for example us-east-1) or set AWS_REGION"
         ) from err
     except (BotoCoreError, ValueError) as err:
-        raise ClientSetupError(f"cannot create a SageMaker client: {err}") from err
+        raise ClientSetupError(f"cannot create a {service} client: {err}") from err
 
     logger.info(
-        "SageMaker client for region %s%s",
+        "%s client for region %s%s",
+        service,
         client.meta.region_name,
         f" at {endpoint_url}" if endpoint_url else "",
     )

@@ -104,7 +104,7 @@ def load_sample(folder: Path = SAMPLE_DIR, as_of: AsOfArgument = None) -> Loaded
         result = crawl(client, seeds=_seeds_of(document), account=client.account,
                        region=client.region, **cloudtrail_options(document, path))
         memory.save(result, source=f"recording {path.name}",
-                    taken_at=_recorded_at(document, path))
+                    taken_at=recorded_at(document, path))
 
     names = ", ".join(path.name for path in paths)
     loaded = _from_store(memory, as_of, origin=f"the sample account: {names}")
@@ -151,7 +151,7 @@ def _dated_recordings(folder: Path) -> list[tuple[str, str, Path]]:
     return dated
 
 
-def _recorded_at(document: dict[str, Any], path: Path) -> datetime | None:
+def recorded_at(document: dict[str, Any], path: Path) -> datetime | None:
     text = document.get("recorded_at")
     if not text:
         return None
@@ -172,7 +172,7 @@ def cloudtrail_options(document: dict[str, Any], path: Path) -> dict[str, Any]:
     """
     if "lookup_events" not in document["responses"]:
         return {}
-    return {"cloudtrail": True, "cloudtrail_until": _recorded_at(document, path)}
+    return {"cloudtrail": True, "cloudtrail_until": recorded_at(document, path)}
 
 
 def _seeds_of(document: dict[str, Any]) -> list[tuple[RecordKind, str]] | None:
@@ -301,6 +301,6 @@ def _pipeline() -> tuple[Any, Any]:
 
 __all__ = [
     "DEFAULT_SAMPLE", "SAMPLE_DIR", "Loaded", "cloudtrail_options", "default_recording", "load",
-    "load_sample",
+    "load_sample", "recorded_at",
     "recording_seeds", "sample_recordings",
 ]

@@ -19,7 +19,7 @@ if _REPO_ROOT not in sys.path:
     sys.path.insert(0, _REPO_ROOT)
 
 from lineage.source import Loaded  # noqa: E402
-from ui.views import common, explore, impact, regression, search, trace  # noqa: E402
+from ui.views import common, crawl, explore, impact, regression, search, trace  # noqa: E402
 
 # (title, URL path, page function); the first page opens by default. Pages have no icons
 # because Streamlit loads a Material icon used as favicon from fonts.gstatic.com.
@@ -29,6 +29,7 @@ PAGES: list[tuple[str, str, Callable[[Loaded], None]]] = [
     ("Dataset impact", "impact", impact.render),
     ("Search", "search", search.render),
     ("Regression", "regression", regression.render),
+    ("Crawl", "crawl", crawl.render),
 ]
 
 

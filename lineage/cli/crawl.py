@@ -3,6 +3,11 @@
 A crawl into a store that already has a snapshot is incremental: it reads only what changed
 since then (see `lineage.crawl.incremental`), unless `--full` is given. Crawls of recordings
 are always full, because a recording replays fixed responses.
+
+Besides the resource kinds, a crawl reads SageMaker Pipelines executions and lineage
+associations (`list_associations`), and CloudTrail's endpoint deployment events. Each is
+skipped with a warning when the role may not read it. `query_lineage`, one call per endpoint and
+model, runs only with `--query-lineage`.
 """
 
 from __future__ import annotations
@@ -13,20 +18,27 @@ import logging
 import sys
 import threading
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
 from lineage.cli.common import emit, print_json, say, section
 from lineage.cli.table import format_table
+from lineage.crawl import cloudtrail
+from lineage.crawl.cloudtrail import WithCloudTrail
+from lineage.crawl.extras import LINEAGE_KINDS
 from lineage.crawl.result import CrawlReport, CrawlResult, RecordKind
+from lineage.crawl.specs import FULL_CRAWL_ORDER
 from lineage.errors import LineageError
 from lineage.recording import RecordingClient, RecordingWriter, load_recording
-from lineage.source import recording_seeds
+from lineage.source import cloudtrail_options, recording_seeds
 
 logger = logging.getLogger(__name__)
 
 EXIT_NOTHING_READ = 1
+# Kinds of a CLI crawl: every resource kind plus pipelines and lineage associations.
+DEFAULT_KINDS = frozenset(FULL_CRAWL_ORDER) | LINEAGE_KINDS
 # Seconds between progress lines when stderr is not a terminal, and between redraws when it is.
 LOG_INTERVAL_SECONDS = 30.0
 REDRAW_INTERVAL_SECONDS = 0.2
@@ -54,7 +66,10 @@ def register(subparsers: Any) -> None:
                              "accounts (assumed with the first --profile's credentials)")
     parser.add_argument("--endpoint-url", metavar="URL",
                         help="SageMaker endpoint URL, for testing against a local mock "
-                             "such as http://127.0.0.1:5000")
+                             "such as http://127.0.0.1:5000; CloudTrail is then read only "
+                             "with --cloudtrail-endpoint-url")
+    parser.add_argument("--cloudtrail-endpoint-url", metavar="URL",
+                        help="CloudTrail endpoint URL, for testing against a local mock")
     parser.add_argument("--recording", metavar="FILE",
                         help="crawl this recording instead of AWS (no network access)")
     parser.add_argument("--record", metavar="FILE",
@@ -65,8 +80,14 @@ def register(subparsers: Any) -> None:
                              "recording")
     parser.add_argument("--report", metavar="FILE", help="write the crawl report as JSON")
     parser.add_argument("--db", metavar="PATH",
-                        help="store the snapshot in this SQLite file (default: "
-                             "$XDG_DATA_HOME/sagemaker-lineage/lineage.sqlite)")
+                        help="store the snapshot in this SQLite file or postgresql:// URL "
+                             "(default: $XDG_DATA_HOME/sagemaker-lineage/lineage.sqlite)")
+    parser.add_argument("--no-cloudtrail", action="store_true",
+                        help="do not read endpoint deployment events with CloudTrail "
+                             "LookupEvents (3 or more calls per account-region)")
+    parser.add_argument("--query-lineage", action="store_true",
+                        help="also call query_lineage once per endpoint and model, to read "
+                             "lineage that list_associations does not return")
     parser.add_argument("--full", action="store_true",
                         help="read everything, even when the store has a previous snapshot")
     parser.add_argument("--overlap-minutes", type=float, default=10.0, metavar="MINUTES",
@@ -105,11 +126,15 @@ def run(args: argparse.Namespace) -> int:
         fetch_tags=args.tags,
         budget=Budget.of(args.max_pages, args.max_seconds),
         overlap=timedelta(minutes=args.overlap_minutes),
+        kinds=DEFAULT_KINDS,
+        cloudtrail=not args.no_cloudtrail,
+        query_lineage=args.query_lineage,
     )
     display = ProgressDisplay(sys.stderr)
+    taken_at: datetime | None = None
     try:
         if args.recording:
-            result, source = _crawl_recording(args, options, display)
+            result, source, taken_at = _crawl_recording(args, options, display)
         else:
             result, source = _crawl_live(args, options, display, database)
     finally:
@@ -117,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.report:
         Path(args.report).write_text(json.dumps(result.report.to_dict(), indent=2) + "\n")
-    snapshot = database.save(result, source=source)
+    snapshot = database.save(result, source=source, taken_at=taken_at)
 
     if args.json:
         print_json({"report": result.report.to_dict(), "snapshot": snapshot,
@@ -130,26 +155,63 @@ def run(args: argparse.Namespace) -> int:
 
 def _crawl_recording(
     args: argparse.Namespace, options: Any, display: ProgressDisplay
-) -> tuple[CrawlResult, str]:
+) -> tuple[CrawlResult, str, datetime | None]:
+    """Crawl a recording; return the result, the snapshot source and its `recorded_at`."""
+    if args.profile or args.endpoint_url or args.role_arn or args.cloudtrail_endpoint_url:
+        raise LineageError("--recording replays a file, so --profile, --role-arn, "
+                           "--endpoint-url and --cloudtrail-endpoint-url do not apply; remove "
+                           "them")
+    path = Path(args.recording)
+    document = load_recording(path)
+    client: Any = RecordingClient(document, source=args.recording)
+    writer = _writer(args, client)
+    if writer is not None:
+        writer.metadata.update({key: document[key] for key in
+                                ("account", "region", "recorded_at", "description")
+                                if key in document})
+    result = crawl_recording(
+        document, path, writer or client, options,
+        region=args.region[0] if args.region else None,
+        progress=lambda kind, count: display.update("", kind, count),
+    )
+    if writer is not None:
+        _write_recording(writer, args.record)
+    return result, f"recording {args.recording}", recorded_time(document, path)
+
+
+def crawl_recording(
+    document: dict[str, Any],
+    path: Path,
+    client: Any,
+    options: Any,
+    *,
+    region: str | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> CrawlResult:
+    """Crawl a loaded recording through `client` (its RecordingClient, or a writer around it).
+
+    A recording without Search responses is crawled from the resources it describes. CloudTrail
+    events are read when `options.cloudtrail` is set and the recording contains them.
+    """
     from lineage.crawl.crawler import crawl
 
-    if args.profile or args.endpoint_url or args.role_arn:
-        raise LineageError("--recording replays a file, so --profile, --role-arn and "
-                           "--endpoint-url do not apply; remove them")
-    document = load_recording(args.recording)
-    client: Any = RecordingClient(document, source=args.recording)
     seeds: list[tuple[RecordKind, str]] | None = None
     if "search" not in document["responses"]:
         seeds = recording_seeds(document)
-    writer = _writer(args, client)
-    region = args.region[0] if args.region else None
-    result = crawl(writer or client, seeds=seeds, fetch_tags=options.fetch_tags, region=region,
-                   account=getattr(client, "account", None), workers=options.workers,
-                   budget=options.budget,
-                   progress=lambda kind, count: display.update("", kind, count))
-    if writer is not None:
-        writer.write(args.record)
-    return result, f"recording {args.recording}"
+    extra = cloudtrail_options(document, path) if options.cloudtrail else {}
+    return crawl(
+        client, seeds=seeds, fetch_tags=options.fetch_tags, region=region,
+        account=document.get("account"), workers=options.workers, budget=options.budget,
+        kinds=set(options.kinds) if options.kinds is not None else None,
+        query_lineage=options.query_lineage, progress=progress, **extra,
+    )
+
+
+def recorded_time(document: dict[str, Any], path: Path) -> datetime | None:
+    """Return a recording's `recorded_at` as a datetime, or None when it has none."""
+    from lineage.source import recorded_at
+
+    return recorded_at(document, path)
 
 
 def _crawl_live(
@@ -164,9 +226,24 @@ def _crawl_live(
         raise LineageError(f"--record writes one account-region, but {len(targets)} are "
                            "crawled; give one --profile or --role-arn and one --region")
 
+    read_cloudtrail = options.cloudtrail and (
+        args.cloudtrail_endpoint_url is not None or args.endpoint_url is None
+    )
+    if options.cloudtrail and not read_cloudtrail:
+        logger.info("CloudTrail not read: --endpoint-url points SageMaker at another server; "
+                    "add --cloudtrail-endpoint-url to read CloudTrail there too")
+    options.cloudtrail = read_cloudtrail
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+    options.cloudtrail_until = started
+
     def new_client(target: Target) -> Any:
-        return make_client(target.profile, target.region, target.endpoint_url,
-                           role_arn=target.role_arn)
+        sagemaker = make_client(target.profile, target.region, target.endpoint_url,
+                                role_arn=target.role_arn)
+        if not read_cloudtrail:
+            return sagemaker
+        trail = make_client(target.profile, target.region, args.cloudtrail_endpoint_url,
+                            role_arn=target.role_arn, service="cloudtrail")
+        return WithCloudTrail(sagemaker, trail)
 
     make = new_client
     writer: RecordingWriter | None = None
@@ -192,7 +269,12 @@ def _crawl_live(
     result = crawl_targets(targets, make, options=options, previous=previous,
                            progress=display.update)
     if writer is not None:
-        writer.write(args.record)
+        writer.metadata["recorded_at"] = started.isoformat()
+        if len(result.report.accounts) == 1:
+            writer.metadata["account"] = result.report.accounts[0]
+        if len(result.report.regions) == 1:
+            writer.metadata["region"] = result.report.regions[0]
+        _write_recording(writer, args.record)
 
     source = "aws " + ", ".join(sorted(result.report.by_account_region))
     if args.endpoint_url:
@@ -200,6 +282,22 @@ def _crawl_live(
     if previous is not None:
         source += " (incremental)"
     return result, source
+
+
+def _write_recording(writer: RecordingWriter, path: str) -> None:
+    """Write the recording with the time window left out of its `lookup_events` arguments.
+
+    CloudTrail lookups ask for the 90 days before the crawl, so a replay at a later time sends
+    other StartTime and EndTime values. Without them, a replay matches the recorded responses
+    by event name and NextToken.
+    """
+    document = writer.document()
+    entries = document["responses"].get(cloudtrail.LOOKUP_OP, {}).get("by_args", [])
+    for entry in entries:
+        for argument in ("StartTime", "EndTime"):
+            entry["args"].pop(argument, None)
+    Path(path).write_text(json.dumps(document, indent=1) + "\n")
+    logger.info("wrote recording %s", path)
 
 
 def _writer(args: argparse.Namespace, client: Any) -> RecordingWriter | None:

@@ -310,6 +310,29 @@ def _call(client: Any, arguments: dict[str, Any], sleep: Callable[[float], None]
     raise AssertionError("unreachable: the loop returns or raises")
 
 
+class WithCloudTrail:
+    """A SageMaker client whose `lookup_events` calls go to a CloudTrail client.
+
+    The crawler and the recording writer see one client, so a recording written during a live
+    crawl contains the CloudTrail responses beside the SageMaker ones.
+    """
+
+    def __init__(self, sagemaker: Any, cloudtrail_client: Any) -> None:
+        self._sagemaker = sagemaker
+        self._cloudtrail = cloudtrail_client
+
+    @property
+    def meta(self) -> Any:
+        return self._sagemaker.meta
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name == LOOKUP_OP:
+            return getattr(self._cloudtrail, name)
+        return getattr(self._sagemaker, name)
+
+
 class _AccessDenied(Exception):
     pass
 
@@ -347,6 +370,6 @@ def _utc(moment: datetime) -> datetime:
 
 
 __all__ = [
-    "ENDPOINT_EVENTS", "LOOKBACK", "LOOKUP_OP", "event_endpoint", "fetch_endpoint_events",
-    "parse_event", "read_events", "stored_events",
+    "ENDPOINT_EVENTS", "LOOKBACK", "LOOKUP_OP", "WithCloudTrail", "event_endpoint",
+    "fetch_endpoint_events", "parse_event", "read_events", "stored_events",
 ]

@@ -15,14 +15,14 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from lineage.crawl import incremental
 from lineage.crawl.calls import Budget
 from lineage.crawl.crawler import DEFAULT_WORKERS, ProgressCallback, client_region, crawl
 from lineage.crawl.ratelimit import DEFAULT_RATE, RateLimiter
-from lineage.crawl.result import RECORD_META, CrawlReport, CrawlResult
+from lineage.crawl.result import RECORD_META, CrawlReport, CrawlResult, RecordKind
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,12 @@ class TargetOptions:
     budget: Budget = field(default_factory=Budget)
     overlap: timedelta = incremental.DEFAULT_OVERLAP
     max_attempts: int = 8
+    # Kinds to read (None: the crawler's default) and the CloudTrail and lineage options of
+    # `crawl()`.
+    kinds: frozenset[RecordKind] | None = None
+    cloudtrail: bool = False
+    cloudtrail_until: datetime | None = None
+    query_lineage: bool = True
 
 
 def crawl_targets(
@@ -156,6 +162,10 @@ def _crawl_one(
         refresh_client=lambda: make_client(target),
         previous=scoped,
         overlap=settings.overlap,
+        kinds=set(settings.kinds) if settings.kinds is not None else None,
+        cloudtrail=settings.cloudtrail,
+        cloudtrail_until=settings.cloudtrail_until,
+        query_lineage=settings.query_lineage,
     )
 
 
