@@ -1,0 +1,165 @@
+"""The app on the hostile account in headless Chromium: nothing runs, nothing leaves 127.0.0.1.
+
+Streamlit serves `--recording` of the hostile account on 127.0.0.1. The Explore page opens on
+the hostile endpoint, whose details table holds a 1 MB tag value and whose graph holds the
+hostile training job. No dialog may open (an `alert(1)` that ran would), no request may go
+anywhere but 127.0.0.1, the sidebar and the graph canvas must be drawn, and the tooltip of the
+hostile job must show its markup as text.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import hostile_account as hostile
+from tests.test_browser import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    PAGE_TIMEOUT_MS,
+    REPO_ROOT,
+    _free_port,
+    _outside_requests,
+    _wait_for_health,
+)
+
+pytestmark = pytest.mark.browser
+
+HOSTILE_JOB = hostile.arn("training-job", hostile.JOB_AFTER)
+ENDPOINT_ID = hostile.arn("endpoint", hostile.ENDPOINT)
+
+
+@pytest.fixture
+def hostile_app_url(tmp_path: Path) -> Iterator[str]:
+    """Start the app on the hostile recording on a free 127.0.0.1 port and yield its URL."""
+    _, recording = hostile.write_account(tmp_path / "account")
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), AWS_DEFAULT_REGION="us-east-1")
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "ui" / "app.py"),
+        "--server.headless", "true",
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+        "--", "--recording", str(recording),
+    ]
+    log = (tmp_path / "streamlit.log").open("wb")
+    server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_health(port, server)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def _graph_frame(page):
+    """Return the frame whose vis-network data contains the hostile endpoint, or None."""
+    for frame in page.frames:
+        try:
+            found = frame.evaluate(
+                "(id) => typeof network !== 'undefined' && network.body.data.nodes.get(id) !== null",
+                ENDPOINT_ID,
+            )
+        except Exception:  # a frame that navigated away or has no script context yet
+            continue
+        if found:
+            return frame
+    return None
+
+
+def _wait_for_frame(page):
+    deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+    frame = _graph_frame(page)
+    while frame is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+        frame = _graph_frame(page)
+    return frame
+
+
+def _hover_node(page, frame, node_id: str) -> None:
+    # Centre the node, then point at it; bounding boxes are in page coordinates already.
+    position = frame.evaluate(
+        "(id) => { const at = network.getPositions([id])[id];"
+        " network.moveTo({position: at, scale: 1, animation: false});"
+        " return network.canvasToDOM(at); }",
+        node_id,
+    )
+    canvas = frame.locator("#mynetwork").bounding_box()
+    x, y = canvas["x"] + position["x"], canvas["y"] + position["y"]
+    page.mouse.move(x - 5, y - 5)
+    page.mouse.move(x, y, steps=5)
+
+
+def test_hostile_account_runs_nothing(hostile_app_url: str, tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing; `make chromium` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    dialogs: list[str] = []
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1600, "height": 1200},
+        )
+        context.on("request", lambda request: requests.append(request.url))
+        try:
+            page = context.new_page()
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            started = time.monotonic()
+            page.goto(hostile_app_url)
+
+            frame = _wait_for_frame(page)
+            assert frame is not None, "no graph frame with the hostile endpoint appeared"
+            frame.wait_for_selector("#mynetwork canvas")
+            page.get_by_text("Details").first.wait_for()
+            loaded_seconds = time.monotonic() - started
+
+            sidebar_visible = page.locator('[data-testid="stSidebar"]').is_visible()
+            job_drawn = frame.evaluate(
+                "(id) => network.body.data.nodes.get(id) !== null", HOSTILE_JOB
+            )
+            _hover_node(page, frame, HOSTILE_JOB)
+            frame.wait_for_selector("div.vis-tooltip", state="visible", timeout=15_000)
+            tooltip_text = frame.inner_text("div.vis-tooltip")
+            # innerText turns each line break into a <br>; any other element came from data.
+            tooltip_elements = frame.evaluate(
+                "() => [...document.querySelectorAll('div.vis-tooltip *')]"
+                ".map((element) => element.tagName).filter((tag) => tag !== 'BR')"
+            )
+            injected = sum(
+                other.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length")
+                for other in page.frames
+            )
+            # The page still answers after the 1 MB values were drawn.
+            responsive = page.evaluate("() => document.readyState")
+        finally:
+            context.close()
+
+    assert dialogs == []
+    assert _outside_requests(requests) == []
+    assert sidebar_visible
+    assert job_drawn
+    assert hostile.SCRIPT in tooltip_text
+    assert hostile.IMG in tooltip_text
+    assert tooltip_elements == []
+    assert injected == 0
+    assert responsive == "complete"
+    assert loaded_seconds < PAGE_TIMEOUT_MS / 1000
