@@ -70,7 +70,8 @@ def _graph_frame(page):
     for frame in page.frames:
         try:
             found = frame.evaluate(
-                "(id) => typeof network !== 'undefined' && network.body.data.nodes.get(id) !== null",
+                "(id) => typeof network !== 'undefined'"
+                " && network.body.data.nodes.get(id) !== null",
                 ENDPOINT_ID,
             )
         except Exception:  # a frame that navigated away or has no script context yet
