@@ -1,8 +1,8 @@
 """The app on the hostile account in headless Chromium: nothing runs, nothing leaves 127.0.0.1.
 
 Streamlit serves `--recording` of the hostile account on 127.0.0.1. The Explore page opens on
-the hostile endpoint, whose details table holds a 1 MB tag value and whose graph holds the
-hostile training job. No dialog may open (an `alert(1)` that ran would), no request may go
+the hostile endpoint, whose details table contains a 1 MB tag value and whose graph contains
+the hostile training job. No dialog may open (an `alert(1)` that ran would), no request may go
 anywhere but 127.0.0.1, the sidebar and the graph canvas must be drawn, and the tooltip of the
 hostile job must show its markup as text.
 """
@@ -149,7 +149,7 @@ def test_hostile_account_runs_nothing(hostile_app_url: str, tmp_path: Path) -> N
                 other.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length")
                 for other in page.frames
             )
-            # The page still answers after the 1 MB values were drawn.
+            # The page still responds after the 1 MB values were drawn.
             responsive = page.evaluate("() => document.readyState")
         finally:
             context.close()

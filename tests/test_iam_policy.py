@@ -147,7 +147,7 @@ def test_policy_grants_nothing_unused(called: set[str]) -> None:
 
 
 def test_cloudtrail_and_sts_calls_are_in_policy() -> None:
-    # The deployment timeline reads CloudTrail and --role-arn assumes a role; their clients are
+    # The deployment timeline reads CloudTrail and --role-arn assumes a role. Their clients are
     # made outside the crawler, so the source is checked for the methods it calls.
     sources = {
         "cloudtrail": Path(REPO_ROOT / "lineage" / "crawl" / "cloudtrail.py"),

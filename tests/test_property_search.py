@@ -1,4 +1,4 @@
-"""Property tests of the search text parser and engine: SearchError or an answer, nothing else."""
+"""Property tests of the search text parser and engine: SearchError or a result, nothing else."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Credentials never reach a recording, the logs or the output, and the app binds 127.0.0.1.
 
-A live crawl runs against a moto server on 127.0.0.1 with credentials set in the environment,
-writing a recording with `--record` and logging at debug level; the secret values and anything
-shaped like an access key or session token must not appear in any of them.
+A live crawl runs against a moto server on 127.0.0.1 with credentials set in the environment.
+It writes a recording with `--record` and logs at debug level. Neither the secret values nor
+anything shaped like an access key or session token may appear in the files, output or logs.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def test_live_crawl_keeps_credentials_out(
     argv = ["-vv", "crawl", "--endpoint-url", secret_environment, "--region", "us-east-1",
             "--record", str(recording), "--report", str(report),
             "--db", str(tmp_path / "store.sqlite"), "--json",
-            # moto answers unimplemented operations with HTTP 500, which the crawler retries.
+            # moto rejects unimplemented operations with HTTP 500, which the crawler retries.
             "--max-seconds", "8"]
 
     with caplog.at_level(logging.DEBUG):
