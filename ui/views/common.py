@@ -140,6 +140,16 @@ def _counts(_graph: LineageGraph, graph_key: str) -> dict[str, int]:
     return _graph.counts()
 
 
+def edge_count(graph: LineageGraph) -> int:
+    """Return the number of edges of the graph, counted once per loaded graph."""
+    return _edge_count(graph, graph_cache_key(graph))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _edge_count(_graph: LineageGraph, graph_key: str) -> int:
+    return int(_graph.nx.number_of_edges())
+
+
 def nodes_by_label(graph: LineageGraph, kinds: Iterable[str]) -> list[str]:
     """Return the ids of nodes of `kinds`, sorted by label (case-insensitive), then id.
 
@@ -233,9 +243,10 @@ def graph_cache_key(graph: LineageGraph) -> str:
     """Return a key that names the loaded graph in st.cache_data keys.
 
     The graph is a cached resource that lives as long as the server process, so its id is
-    stable. The sizes tell a graph apart from a later one that reused the id.
+    stable. The node count tells a graph apart from a later one that reused the id; the edge
+    count is left out because networkx counts a multigraph's edges one by one.
     """
-    return f"{id(graph)}:{graph.nx.number_of_nodes()}:{graph.nx.number_of_edges()}"
+    return f"{id(graph)}:{graph.nx.number_of_nodes()}"
 
 
 def expanded_from_query() -> dict[str, int]:

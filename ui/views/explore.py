@@ -265,5 +265,5 @@ def _show_stats(graph: LineageGraph, view: ExploreView) -> None:
     st.caption(
         f"The view selects {view.selected} of {len(graph)} nodes and draws "
         f"{view.rendered.node_count} (fold and summary nodes included); the graph has "
-        f"{graph.nx.number_of_edges()} edges."
+        f"{common.edge_count(graph)} edges."
     )
