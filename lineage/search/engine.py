@@ -2,28 +2,31 @@
 
 The pipeline runs in order: validate the request, compile the SearchExpression, evaluate it to a
 set of record positions, sort, cut one page and issue a NextToken. Evaluation reads per-property
-columns that a SearchIndex builds on first use and keeps, with a value-to-records map for
+columns (lineage.search.columns) that a SearchIndex keeps, with a value-to-records map for
 Equals, In and Contains and a sorted array for range operators, so repeated searches over a
-large account do not walk every record again.
+large account do not walk every record again. Nested filters read the same kind of columns
+built over the elements of the list property. `SearchIndex.build()` builds all of them in
+one pass; otherwise each is built on first use.
 """
 
 from __future__ import annotations
 
 import base64
-import bisect
 import difflib
 import hashlib
+import itertools
 import json
 import logging
-import math
+import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from lineage.crawl.result import CrawlResult
 from lineage.errors import SearchError
+from lineage.search.columns import Column, ElementTable, column_positions, number_of
 from lineage.search.expression import (
-    RANGE_OPERATORS,
     Condition,
     Expression,
     NestedCondition,
@@ -32,8 +35,10 @@ from lineage.search.expression import (
 )
 from lineage.search.properties import (
     RESOURCE_KINDS,
+    FlatValues,
     HyperparameterValue,
     PropertyType,
+    flatten_values,
     path_values,
     raw_values,
     schema_type,
@@ -67,81 +72,24 @@ _REQUEST_KEYS = (
 _TOKEN_VERSION = 1
 
 
-@dataclass
-class Column:
-    """The typed values of one property for every record of one resource, by record position."""
+@dataclass(frozen=True)
+class BuildStats:
+    """Counts and duration of one `SearchIndex.build()` run."""
 
-    kind: PropertyType
-    values: list[tuple[Any, ...]]
-    present: set[int]
-    _by_value: dict[Any, set[int]] | None = None
-    _sorted: dict[bool, tuple[list[float], list[int]]] = field(default_factory=dict)
-    _orders: dict[bool, list[int]] = field(default_factory=dict)
-
-    def by_value(self) -> dict[Any, set[int]]:
-        """Map each distinct value (a hyperparameter's decoded text) to the records holding it."""
-        if self._by_value is None:
-            mapping: dict[Any, set[int]] = {}
-            for position, values in enumerate(self.values):
-                for value in values:
-                    key = value.text if isinstance(value, HyperparameterValue) else value
-                    mapping.setdefault(key, set()).add(position)
-            self._by_value = mapping
-        return self._by_value
-
-    def sorted_numbers(self, integer_mode: bool) -> tuple[list[float], list[int]]:
-        """Return every numeric value in ascending order with its record position.
-
-        In integer mode a hyperparameter's number is truncated toward zero first, as Search
-        treats decimal hyperparameters as integers when the filter value is an integer.
-        """
-        if integer_mode not in self._sorted:
-            pairs = []
-            for position, values in enumerate(self.values):
-                for value in values:
-                    number = _number_of(value, integer_mode)
-                    if number is not None:
-                        pairs.append((number, position))
-            pairs.sort()
-            self._sorted[integer_mode] = ([p[0] for p in pairs], [p[1] for p in pairs])
-        return self._sorted[integer_mode]
-
-
-    def sort_order(self, descending: bool) -> list[int]:
-        """Return every record position in sort order, records without a value last.
-
-        A list property sorts by its largest value when descending and its smallest
-        otherwise. Python's sort is stable with reverse=True too, so ties keep crawl order.
-        """
-        if descending not in self._orders:
-            keyed: list[tuple[Any, int]] = []
-            missing: list[int] = []
-            for position, values in enumerate(self.values):
-                if not values:
-                    missing.append(position)
-                    continue
-                keys = [_sort_key(value) for value in values]
-                keyed.append((max(keys) if descending else min(keys), position))
-            keyed.sort(key=lambda pair: pair[0], reverse=descending)
-            self._orders[descending] = [position for _, position in keyed] + missing
-        return self._orders[descending]
-
-
-def _number_of(value: Any, integer_mode: bool) -> float | None:
-    if isinstance(value, HyperparameterValue):
-        if value.number is None:
-            return None
-        return float(math.trunc(value.number)) if integer_mode else value.number
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None
+    records: int
+    property_names: int
+    columns: int
+    element_columns: int
+    seconds: float
 
 
 class SearchIndex:
     """Crawled records of the searchable resources, with property columns built on demand.
 
     Build one per crawl and reuse it: the first search on a property reads every record once,
-    later searches on it read the column. Not thread-safe while columns are being built.
+    later searches on it read the column. `build()` does that reading up front for every
+    property, so that no later search or suggestion pays for it. Not thread-safe while columns
+    are being built.
     """
 
     def __init__(self, source: CrawlResult | Mapping[Any, Sequence[Mapping[str, Any]]]) -> None:
@@ -156,8 +104,11 @@ class SearchIndex:
             self._records[resource] = [search_record(resource, record) for record in records]
         self._columns: dict[tuple[str, str], Column] = {}
         self._inferred: dict[tuple[str, str], PropertyType | None] = {}
-        self._element_columns: dict[tuple[str, str, str, PropertyType], list[Any]] = {}
+        self._element_tables: dict[tuple[str, str], ElementTable] = {}
         self._names: dict[str, list[str]] = {}
+        self._list_names: dict[str, set[str]] = {}
+        # Raw values of every path, kept only while `build()` turns them into columns.
+        self._flat: dict[str, FlatValues] = {}
         self._lowered: dict[str, list[str]] = {}
 
     def records(self, resource: str) -> list[dict[str, Any]]:
@@ -191,10 +142,21 @@ class SearchIndex:
     def property_names(self, resource: str) -> list[str]:
         """Return every property name present in the crawled records, sorted without case."""
         if resource not in self._names:
-            from lineage.search.suggest import collect_property_names
-
-            self._names[resource] = collect_property_names(resource, self.records(resource))
+            self._collect_names(resource)
         return self._names[resource]
+
+    def list_property_names(self, resource: str) -> set[str]:
+        """Return the property names whose value is a list of structures in some record."""
+        if resource not in self._list_names:
+            self._collect_names(resource)
+        return self._list_names[resource]
+
+    def _collect_names(self, resource: str) -> None:
+        from lineage.search.suggest import collect_names_and_lists
+
+        names, lists = collect_names_and_lists(resource, self.records(resource))
+        self._names[resource] = names
+        self._list_names[resource] = lists
 
     def lowered_property_names(self, resource: str) -> list[str]:
         """Return `property_names` lower-cased, in the same (sorted) order, for prefix lookup."""
@@ -210,16 +172,130 @@ class SearchIndex:
         key = (resource, name)
         column = self._columns.get(key)
         if column is None:
-            segments = split_name(name)
-            values = [
-                typed_values(raw_values(resource, record, segments), kind)
-                for record in self.records(resource)
-            ]
+            values = _values_from_flat(self._flat.get(resource), name, kind, self.count(resource))
+            if values is None:
+                segments = split_name(name)
+                values = [
+                    typed_values(raw_values(resource, record, segments), kind)
+                    for record in self.records(resource)
+                ]
             present = {position for position, found in enumerate(values) if found}
             column = Column(kind, values, present)
             self._columns[key] = column
             logger.debug("built search column %s.%s over %d records", resource, name, len(values))
         return column
+
+    def element_table(self, resource: str, name: str, segments: tuple[str, ...]) -> ElementTable:
+        """Return the elements that the list property `name` reaches in every record."""
+        key = (resource, name)
+        table = self._element_tables.get(key)
+        if table is None:
+            elements: list[Any] = []
+            owners: list[int] = []
+            for position, record in enumerate(self.records(resource)):
+                found = path_values(record, segments)
+                elements.extend(found)
+                owners.extend([position] * len(found))
+            table = ElementTable(elements, owners)
+            self._element_tables[key] = table
+        return table
+
+    def element_column(
+        self, resource: str, nested: NestedCondition, condition: Condition
+    ) -> Column:
+        """Return a condition's typed values in each element of the nested list property."""
+        table = self.element_table(resource, nested.name, nested.segments)
+        key = (condition.segments, condition.kind)
+        column = table.columns.get(key)
+        if column is None:
+            values = _values_from_flat(
+                table.flat, ".".join(condition.segments), condition.kind, len(table.elements)
+            )
+            if values is None:
+                values = [
+                    typed_values(path_values(element, condition.segments), condition.kind)
+                    for element in table.elements
+                ]
+            present = {position for position, found in enumerate(values) if found}
+            column = Column(condition.kind, values, present)
+            table.columns[key] = column
+        return column
+
+    # -- building every index up front ----------------------------------------------------
+
+    def build(self, resources: Iterable[str] | None = None) -> BuildStats:
+        """Build every index that searches and suggestions read, for `resources` (default all).
+
+        Per resource, that is: the property names (one pass over the records), a column with
+        its lookup structures for each typed property name, both sort orders of the default
+        SortBy property, and element columns for each list of structures. Sort orders of
+        other properties are still built on first use, one sort per property and direction.
+        """
+        started = time.perf_counter()
+        records = names = columns = element_columns = 0
+        for resource in resources if resources is not None else RESOURCE_KINDS:
+            resource = _checked_resource(resource)
+            records += self.count(resource)
+            present_names = self.property_names(resource)
+            self.lowered_property_names(resource)
+            names += len(present_names)
+            self._flat[resource] = flatten_values(self.records(resource), resource)
+            try:
+                columns += self._build_columns(resource, present_names)
+                element_columns += self._build_element_columns(resource, present_names)
+            finally:
+                del self._flat[resource]
+        stats = BuildStats(
+            records, names, columns, element_columns, time.perf_counter() - started
+        )
+        logger.info(
+            "built search indexes: %d records, %d property names, %d columns, "
+            "%d element columns in %.2f s",
+            stats.records, stats.property_names, stats.columns, stats.element_columns,
+            stats.seconds,
+        )
+        return stats
+
+    def _build_columns(self, resource: str, names: Sequence[str]) -> int:
+        built = 0
+        for name in names:
+            kind = self.type_of(resource, name)
+            if kind is None:
+                continue
+            self.column(resource, name, kind).build_indexes()
+            built += 1
+
+        sort_by = _DEFAULT_SORT_BY.get(resource, _LAST_MODIFIED)
+        sort_kind = self.type_of(resource, sort_by)
+        if sort_kind is not None and sort_kind is not PropertyType.COMPOSITE:
+            column = self.column(resource, sort_by, sort_kind)
+            column.sort_order(descending=True)
+            column.sort_order(descending=False)
+        return built
+
+    def _build_element_columns(self, resource: str, names: Sequence[str]) -> int:
+        built = 0
+        for list_name in sorted(self.list_property_names(resource)):
+            if self.type_of(resource, list_name) is not PropertyType.COMPOSITE:
+                continue
+            nested = NestedCondition(list_name, split_name(list_name), ())
+            table = self.element_table(resource, list_name, nested.segments)
+            table.flat = flatten_values(table.elements)
+            prefix = list_name + "."
+            for name in names:
+                if not name.startswith(prefix):
+                    continue
+                kind = self.type_of(resource, name)
+                if kind is None:
+                    continue
+                # The same relative path and type that compiling a nested filter gives.
+                relative = tuple(name[len(prefix) :].split("."))
+                condition = Condition(name, relative, Operator.EXISTS, kind, None)
+                self.element_column(resource, nested, condition).build_indexes()
+                built += 1
+            table.flat = None
+        return built
+
 
     # -- search ----------------------------------------------------------------------------
 
@@ -290,71 +366,37 @@ class SearchIndex:
         return result
 
     def _evaluate_condition(self, resource: str, condition: Condition) -> set[int]:
-        column = self.column(resource, condition.name, condition.kind)
-        everything = range(len(column.values))
-        operator = condition.operator
-
-        if operator is Operator.EXISTS:
-            return set(column.present)
-        if operator is Operator.NOT_EXISTS:
-            return set(everything) - column.present
-        if operator is Operator.NOT_EQUALS:
-            return set(everything) - _equal_positions(column, condition)
-        if operator is Operator.EQUALS:
-            return _equal_positions(column, condition)
-        if operator is Operator.IN:
-            by_value = column.by_value()
-            return set().union(*(by_value.get(choice, set()) for choice in condition.operand))
-        if operator is Operator.CONTAINS:
-            by_value = column.by_value()
-            hits = [
-                positions
-                for value, positions in by_value.items()
-                if isinstance(value, str) and condition.operand in value
-            ]
-            return set().union(*hits)
-        return _range_positions(column, condition)
+        return column_positions(self.column(resource, condition.name, condition.kind), condition)
 
     def _evaluate_nested(self, resource: str, nested: NestedCondition) -> set[int]:
-        container = self.column(resource, nested.name, PropertyType.COMPOSITE)
-        candidates = set(container.present)
+        # Each condition is evaluated on the element columns to the set of matching elements.
+        # Their intersection contains the elements that satisfy every condition at once, and
+        # their owners are the matching records.
+        parts = [
+            column_positions(self.element_column(resource, nested, condition), condition)
+            for condition in nested.conditions
+        ]
+        parts.sort(key=len)
+        elements = set(parts[0])
+        for part in parts[1:]:
+            elements &= part
+        owners = self.element_table(resource, nested.name, nested.segments).owners
+        return {owners[element] for element in elements}
 
-        # A record can only match if each positive condition holds for some element, so the
-        # record-level columns narrow the records whose elements are then checked one by one.
-        for condition in nested.conditions:
-            if condition.operator not in (Operator.NOT_EQUALS, Operator.NOT_EXISTS):
-                candidates &= self._evaluate_condition(resource, condition)
 
-        columns = [self._element_column(resource, nested, condition)
-                   for condition in nested.conditions]
-        matched = set()
-        for position in candidates:
-            per_condition = [column[position] for column in columns]
-            for element in range(len(per_condition[0])):
-                if all(
-                    values_match(condition, values[element])
-                    for condition, values in zip(nested.conditions, per_condition, strict=True)
-                ):
-                    matched.add(position)
-                    break
-        return matched
-
-    def _element_column(
-        self, resource: str, nested: NestedCondition, condition: Condition
-    ) -> list[list[tuple[Any, ...]]]:
-        """Return, per record, the typed values of a condition's property in each list element."""
-        key = (resource, nested.name, condition.name, condition.kind)
-        column = self._element_columns.get(key)
-        if column is None:
-            column = [
-                [
-                    typed_values(path_values(element, condition.segments), condition.kind)
-                    for element in path_values(record, nested.segments)
-                ]
-                for record in self.records(resource)
-            ]
-            self._element_columns[key] = column
-        return column
+def _values_from_flat(
+    flat: FlatValues | None, name: str, kind: PropertyType, count: int
+) -> list[tuple[Any, ...]] | None:
+    """Return a column's typed values from values collected in one pass, or None when the
+    pass cannot be trusted for `name` and the caller must walk each record.
+    """
+    if flat is None or name in flat.unreliable or name not in flat.values:
+        return None
+    values: list[tuple[Any, ...]] = [()] * count
+    cache: dict[str, Any] = {}
+    for position, pairs in itertools.groupby(flat.values[name], key=itemgetter(0)):
+        values[position] = typed_values([raw for _, raw in pairs], kind, cache)
+    return values
 
 
 def element_matches(element: Any, conditions: Sequence[Condition]) -> bool:
@@ -396,7 +438,7 @@ def _text(value: Any) -> str:
 def _value_equals(condition: Condition, value: Any) -> bool:
     if isinstance(value, HyperparameterValue):
         if condition.number is not None:
-            number = _number_of(value, condition.integer_mode)
+            number = number_of(value, condition.integer_mode)
             return number is not None and number == condition.number
         return value.text == condition.operand
     return value == condition.operand
@@ -404,7 +446,7 @@ def _value_equals(condition: Condition, value: Any) -> bool:
 
 def _in_range(condition: Condition, value: Any) -> bool:
     limit = condition.number if condition.kind is PropertyType.HYPERPARAMETER else condition.operand
-    number = _number_of(value, condition.integer_mode)
+    number = number_of(value, condition.integer_mode)
     if number is None or limit is None:
         return False
     operator = condition.operator
@@ -415,49 +457,6 @@ def _in_range(condition: Condition, value: Any) -> bool:
     if operator is Operator.LESS_THAN:
         return number < limit
     return number <= limit
-
-
-def _numeric_operand(condition: Condition) -> float:
-    if condition.kind is PropertyType.HYPERPARAMETER:
-        assert condition.number is not None, "validation lets only numeric values reach here"
-        return condition.number
-    return float(condition.operand)
-
-
-def _equal_positions(column: Column, condition: Condition) -> set[int]:
-    numeric = condition.kind in (PropertyType.NUMBER, PropertyType.TIMESTAMP) or (
-        condition.kind is PropertyType.HYPERPARAMETER and condition.number is not None
-    )
-    if not numeric:
-        return set(column.by_value().get(condition.operand, set()))
-    target = _numeric_operand(condition)
-    numbers, positions = column.sorted_numbers(condition.integer_mode)
-    low = bisect.bisect_left(numbers, target)
-    high = bisect.bisect_right(numbers, target)
-    return set(positions[low:high])
-
-
-def _range_positions(column: Column, condition: Condition) -> set[int]:
-    limit = _numeric_operand(condition)
-    numbers, positions = column.sorted_numbers(condition.integer_mode)
-    operator = condition.operator
-    if operator is Operator.GREATER_THAN:
-        selected = positions[bisect.bisect_right(numbers, limit) :]
-    elif operator is Operator.GREATER_THAN_OR_EQUAL_TO:
-        selected = positions[bisect.bisect_left(numbers, limit) :]
-    elif operator is Operator.LESS_THAN:
-        selected = positions[: bisect.bisect_left(numbers, limit)]
-    else:
-        assert operator in RANGE_OPERATORS
-        selected = positions[: bisect.bisect_right(numbers, limit)]
-    return set(selected)
-
-
-def _sort_key(value: Any) -> Any:
-    # Numeric hyperparameters sort before text ones, and by number rather than by spelling.
-    if isinstance(value, HyperparameterValue):
-        return (0, value.number, "") if value.number is not None else (1, 0.0, value.text)
-    return value
 
 
 # --- Request, paging ----------------------------------------------------------------------

@@ -248,18 +248,30 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, (list, dict)) and not value)
 
 
-def typed_values(raw: list[Any], kind: PropertyType) -> tuple[Any, ...]:
+def typed_values(
+    raw: list[Any], kind: PropertyType, cache: dict[str, Any] | None = None
+) -> tuple[Any, ...]:
     """Convert raw values to what filters compare for this type, dropping unconvertible ones.
 
     Numbers and timestamps become floats (timestamps as POSIX seconds), Booleans bools, text
-    str, hyperparameters HyperparameterValue, composites stay as they are.
+    str, hyperparameters HyperparameterValue, composites stay as they are. `cache`, when
+    given, keeps the conversion of each string for later calls with the same `kind`, because
+    a column converts the same few strings (statuses, hyperparameters) many times.
     """
     converted: list[Any] = []
     for value in raw:
-        typed = _convert(value, kind)
+        if cache is not None and type(value) is str:
+            typed = cache.get(value, _NOT_CACHED)
+            if typed is _NOT_CACHED:
+                typed = cache[value] = _convert(value, kind)
+        else:
+            typed = _convert(value, kind)
         if typed is not None:
             converted.append(typed)
     return tuple(converted)
+
+
+_NOT_CACHED = object()
 
 
 def _convert(value: Any, kind: PropertyType) -> Any:
@@ -351,3 +363,139 @@ def display_text(resource: str, record: Mapping[str, Any], name: str) -> str:
         else:
             parts.append(str(value))
     return ", ".join(parts)
+
+
+# --- Every property of a record in one pass ---------------------------------------------------
+
+
+@dataclass
+class FlatValues:
+    """The raw values of every property path of some records, found in one walk per record.
+
+    `values[name]` lists `(position, raw value)` pairs in record order. A name in
+    `unreliable` was reached through a key that `raw_values` may resolve differently: a key
+    containing a dot, a top-level `Tags` or `Metrics` key that is not the keyed form, or a
+    path below a hyperparameter. Such names must be read with `raw_values` instead. A name
+    missing from `values` may still have values through `raw_values`, such as `Tags.<key>`
+    of a Model.
+    """
+
+    values: dict[str, list[tuple[int, Any]]]
+    unreliable: set[str]
+
+
+def flatten_values(records: list[Any], resource: str | None = None) -> FlatValues:
+    """Walk each record once and collect the raw values of every dotted path it contains.
+
+    With `resource` given, the records are Search records and the keyed forms at the top
+    (`Tags.<key>`, `Metrics.<name>`) follow `raw_values`. Without it, they are list elements
+    and every path follows `path_values`, as nested filters read them.
+    """
+    flat = FlatValues({}, set())
+    for position, record in enumerate(records):
+        if isinstance(record, Mapping):
+            _flatten_mapping(record, "", position, flat, resource, False)
+            if resource is not None:
+                _flatten_metrics(record, position, flat)
+    return flat
+
+
+def _flatten_metrics(record: Mapping[str, Any], position: int, flat: FlatValues) -> None:
+    for item in record.get("FinalMetricDataList") or []:
+        if not isinstance(item, Mapping) or item.get("Value") is None:
+            continue
+        metric = item.get("MetricName")
+        if isinstance(metric, str):
+            name = f"{METRICS_PREFIX}.{metric}"
+            flat.values.setdefault(name, []).append((position, item["Value"]))
+
+
+def _flatten_mapping(
+    value: Mapping[str, Any],
+    prefix: str,
+    position: int,
+    flat: FlatValues,
+    resource: str | None,
+    suspect: bool,
+) -> None:
+    top = not prefix
+    for key, child in value.items():
+        if child is None or not isinstance(key, str):
+            continue
+        path = prefix + key
+        # `raw_values` resolves a dotted key only when the dotted path does not exist, and
+        # reads `Tags.<key>` and `Metrics.<name>` at the top through the keyed forms, so the
+        # names below such keys cannot be trusted to match it.
+        child_suspect = suspect or "." in key
+        if top and resource is not None:
+            if key == METRICS_PREFIX:
+                child_suspect = True
+            if key == TAGS_PREFIX and (resource in _TAGS_PATH or not isinstance(child, list)):
+                child_suspect = True
+        if child_suspect:
+            flat.unreliable.add(path)
+
+        bucket = flat.values.setdefault(path, [])
+        _collect_leaves(child, position, bucket)
+        if top and resource is not None and key == HYPERPARAMETERS_PREFIX:
+            _flatten_hyperparameters(child, path, position, flat, child_suspect)
+        elif key == TAGS_PREFIX and isinstance(child, list):
+            _flatten_tags(child, path, position, flat, child_suspect, top and resource is not None)
+        elif isinstance(child, (Mapping, list)):
+            _flatten_child(child, path, position, flat, resource, child_suspect)
+
+
+def _flatten_hyperparameters(
+    child: Any, path: str, position: int, flat: FlatValues, suspect: bool
+) -> None:
+    if not isinstance(child, Mapping):
+        _flatten_child(child, path, position, flat, None, True)
+        return
+    for key, value in child.items():
+        if value is None or not isinstance(key, str):
+            continue
+        name = f"{path}.{key}"
+        if suspect:
+            flat.unreliable.add(name)
+        _collect_leaves(value, position, flat.values.setdefault(name, []))
+        # `split_name` keeps all of `HyperParameters.<rest>` as one key, so a path below a
+        # hyperparameter never reaches the value `raw_values` returns.
+        if isinstance(value, (Mapping, list)):
+            _flatten_child(value, name, position, flat, None, True)
+
+
+def _flatten_child(
+    child: Any, path: str, position: int, flat: FlatValues, resource: str | None, suspect: bool
+) -> None:
+    if isinstance(child, Mapping):
+        _flatten_mapping(child, path + ".", position, flat, resource, suspect)
+    elif isinstance(child, list):
+        for element in child:
+            _flatten_child(element, path, position, flat, resource, suspect)
+
+
+def _flatten_tags(
+    tags: list[Any], path: str, position: int, flat: FlatValues, suspect: bool, top: bool
+) -> None:
+    leaves: list[tuple[int, Any]] = []
+    _collect_leaves(tags, position, leaves)
+    for _, tag in leaves:
+        if not isinstance(tag, Mapping) or not isinstance(tag.get("Key"), str):
+            continue
+        # `raw_values` returns a top-level tag's Value as it is, while `path_values` drops
+        # empty values, so only a nested tag list skips them.
+        tag_value = tag.get("Value")
+        if tag_value is None or (not top and _is_empty(tag_value)):
+            continue
+        name = f"{path}.{tag['Key']}"
+        flat.values.setdefault(name, []).append((position, tag_value))
+        if suspect:
+            flat.unreliable.add(name)
+
+
+def _collect_leaves(value: Any, position: int, bucket: list[tuple[int, Any]]) -> None:
+    if isinstance(value, list):
+        for element in value:
+            _collect_leaves(element, position, bucket)
+    elif not _is_empty(value):
+        bucket.append((position, value))

@@ -31,9 +31,20 @@ _TAG_LISTS = frozenset({"Tags"})
 
 def collect_property_names(resource: str, records: Iterable[Mapping[str, Any]]) -> list[str]:
     """Return every property name the records contain, sorted without regard to case."""
+    return collect_names_and_lists(resource, records)[0]
+
+
+def collect_names_and_lists(
+    resource: str, records: Iterable[Mapping[str, Any]]
+) -> tuple[list[str], set[str]]:
+    """Collect, in one pass, the property names as `collect_property_names` returns them and
+    the names whose value is a list containing structures (the lists that nested filters and
+    their element indexes cover).
+    """
     names: set[str] = set()
+    lists: set[str] = set()
     for record in records:
-        _collect(record, "", names)
+        _collect(record, "", names, lists)
         for metric in record.get(_METRIC_LIST) or []:
             if isinstance(metric, Mapping) and metric.get("MetricName"):
                 names.add(f"{METRICS_PREFIX}.{metric['MetricName']}")
@@ -44,10 +55,10 @@ def collect_property_names(resource: str, records: Iterable[Mapping[str, Any]]) 
             for name in list(names)
             if name.startswith("Model.Tags.")
         )
-    return sorted(names, key=lambda name: (name.lower(), name))
+    return sorted(names, key=lambda name: (name.lower(), name)), lists
 
 
-def _collect(value: Mapping[str, Any], prefix: str, names: set[str]) -> None:
+def _collect(value: Mapping[str, Any], prefix: str, names: set[str], lists: set[str]) -> None:
     for key, child in value.items():
         if key == RECORD_META or child is None:
             continue
@@ -63,16 +74,17 @@ def _collect(value: Mapping[str, Any], prefix: str, names: set[str]) -> None:
         if key == HYPERPARAMETERS_PREFIX and isinstance(child, Mapping):
             names.update(f"{path}.{name}" for name in child)
             continue
-        _collect_child(child, path, names)
+        _collect_child(child, path, names, lists)
 
 
-def _collect_child(child: Any, path: str, names: set[str]) -> None:
+def _collect_child(child: Any, path: str, names: set[str], lists: set[str]) -> None:
     if isinstance(child, Mapping):
-        _collect(child, path + ".", names)
+        _collect(child, path + ".", names, lists)
     elif isinstance(child, list):
         for element in child:
             if isinstance(element, Mapping):
-                _collect(element, path + ".", names)
+                lists.add(path)
+                _collect(element, path + ".", names, lists)
 
 
 def suggest(index: SearchIndex, resource: str, hint: str) -> list[str]:
