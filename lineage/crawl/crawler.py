@@ -728,6 +728,8 @@ class _CrawlSession:
         report.external = self._external_references()
         for kind_label in report.unresolved:
             self._warn_unresolved(RecordKind(kind_label))
+        for kind in SPECS:
+            self._warn_denied(kind)
         report.finished = datetime.now(timezone.utc)
         logger.info(
             "crawl finished: %s records, %d calls, %d retries, %d warnings",
@@ -759,6 +761,32 @@ class _CrawlSession:
             self.report.warn(
                 f"{len(names)} {_noun(kind, len(names))} unresolved due to {cause}: {listed_names}"
             )
+
+
+    def _warn_denied(self, kind: RecordKind) -> None:
+        """Name the records of `kind` that this crawl left as placeholders because describing
+        them was denied. When the kind's own listing returned every one of them, the kind is
+        listed in `report.denied` too; a denied describe of a resource that another record names
+        (such as a model in another account) is only a warning."""
+        spec = SPECS[kind]
+        records = [r for r in self.result.of(kind) if id(r) not in self._previous_ids]
+        denied = [r for r in records
+                  if r[RECORD_META].get("status") == PlaceholderStatus.NO_PERMISSION.value]
+        if not denied:
+            return
+        names = [name_from_arn(self._identifier(spec, r)) for r in denied]
+
+        listed_names = ", ".join(names[:10])
+        if len(names) > 10:
+            listed_names += f" and {len(names) - 10} more"
+        self.report.warn(
+            f"{len(names)} {_noun(kind, len(names))} not described because "
+            f"{spec.describe_op} was denied: {listed_names}; grant "
+            f"sagemaker:{_api_name(str(spec.describe_op))} to read them"
+        )
+        listed = all(r[RECORD_META]["source"] == "list" for r in denied)
+        if listed and len(denied) == len(records) and spec.label not in self.report.denied:
+            self.report.denied.append(spec.label)
 
 
 def _identity_fields(spec: KindSpec, identifier: str) -> dict[str, Any]:
