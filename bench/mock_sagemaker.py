@@ -21,6 +21,21 @@ Limits it enforces:
 - a seeded random latency per request (default 50-200 ms).
 It counts calls, throttled requests and errors per operation, readable from `stats()` or
 `GET /_stats`.
+
+Fault injection: `MockConfig.faults` is a tuple of `Fault` rules, checked in order on every
+request before the token bucket. A rule matches by operation (and, for Search, by Resource),
+starts after `after_calls` matching requests and ends after `calls` injected faults or
+`seconds` after its first one. Kinds:
+- "throttle": HTTP 400 `ThrottlingException` (a throttling storm);
+- "server_error": HTTP 500 `InternalFailure`, or 503 `ServiceUnavailable` with `status=503`;
+- "timeout": the server waits `delay` seconds, then closes the connection without a response,
+  so a client whose read timeout is shorter sees a read timeout;
+- "reset": the server closes the connection with a TCP reset and sends nothing;
+- "denied": HTTP 400 `AccessDeniedException`;
+- "expired": HTTP 400 `ExpiredTokenException`; with `access_key`, only requests signed with
+  that access key ID, so a client with new credentials gets through.
+`probability` below 1 fails only that fraction of matching requests, drawn from a generator
+seeded with `MockConfig.seed`. Injected faults are counted per kind in `faults_injected()`.
 """
 
 from __future__ import annotations
@@ -33,7 +48,10 @@ import ipaddress
 import json
 import logging
 import random
+import re
 import signal
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -53,6 +71,14 @@ TARGET_PREFIX = "SageMaker."
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 
 Records = dict[str, list[dict[str, Any]]]
+
+FAULT_KINDS = ("throttle", "server_error", "timeout", "reset", "denied", "expired")
+# Kinds a client retries. A rule of these kinds must end (calls or seconds), so that a client
+# that keeps retrying gets through.
+RETRIED_FAULT_KINDS = frozenset({"throttle", "server_error", "timeout", "reset"})
+MAX_TIMEOUT_DELAY = 30.0
+# SigV4: "Authorization: AWS4-HMAC-SHA256 Credential=<access key id>/<date>/<region>/...".
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 
 
 class ApiError(Exception):
@@ -105,12 +131,84 @@ KINDS_BY_NAME = {spec.kind: spec for spec in KINDS}
 
 
 @dataclass(frozen=True, slots=True)
+class Fault:
+    """One fault injection rule; see the module docstring for the kinds.
+
+    `operations` names API operations ("Search", "DescribeProcessingJob"); empty matches every
+    operation. `resource` limits Search to one Resource ("Model"). The rule skips the first
+    `after_calls` matching requests, then injects until it has injected `calls` faults or
+    `seconds` have passed since its first one (None: no such end). `delay` is the wait of a
+    "timeout" in seconds, `status` the HTTP status of a "server_error" (500 or 503).
+    """
+
+    kind: str
+    operations: frozenset[str] = frozenset()
+    resource: str | None = None
+    after_calls: int = 0
+    calls: int | None = None
+    seconds: float | None = None
+    probability: float = 1.0
+    delay: float = 2.0
+    status: int = 500
+    access_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"fault kind is {self.kind!r}; use one of {', '.join(FAULT_KINDS)}")
+        if self.kind in RETRIED_FAULT_KINDS and self.calls is None and self.seconds is None:
+            raise ValueError(
+                f"a {self.kind!r} fault without calls or seconds never ends, and clients retry "
+                "it; give calls=N or seconds=S"
+            )
+        if self.calls is not None and self.calls < 1:
+            raise ValueError(f"calls is {self.calls}; give at least 1 or None")
+        if self.seconds is not None and self.seconds <= 0:
+            raise ValueError(f"seconds is {self.seconds}; give a positive duration or None")
+        if self.after_calls < 0:
+            raise ValueError(f"after_calls is {self.after_calls}; give 0 or more")
+        if not 0 < self.probability <= 1:
+            raise ValueError(f"probability is {self.probability}; give a value in (0, 1]")
+        if not 0 <= self.delay <= MAX_TIMEOUT_DELAY:
+            raise ValueError(f"delay is {self.delay}; give 0 to {MAX_TIMEOUT_DELAY} seconds")
+        if self.status not in (500, 503):
+            raise ValueError(f"status is {self.status}; a server_error fault sends 500 or 503")
+
+    def matches(self, operation: str, body: dict[str, Any], access_key: str | None) -> bool:
+        if self.operations and operation not in self.operations:
+            return False
+        if self.resource is not None and (
+            operation != "Search" or body.get("Resource") != self.resource
+        ):
+            return False
+        return self.access_key is None or access_key == self.access_key
+
+
+class ConnectionFault(Exception):
+    """A dropped request: the handler closes the connection after `delay` seconds, unanswered."""
+
+    def __init__(self, kind: str, delay: float) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.delay = delay
+
+
+@dataclass
+class _FaultState:
+    """Progress of one Fault rule: matching requests seen, faults injected, first fault time."""
+
+    seen: int = 0
+    injected: int = 0
+    started: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MockConfig:
     """Throttling, latency and paging of a mock server.
 
     `rate` is requests per second per operation (None disables throttling); `burst` is the
     bucket size, `rate` when None. `latency` is the (min, max) delay in seconds added to every
-    request, drawn from a random generator seeded with `seed`.
+    request, drawn from a random generator seeded with `seed`. `faults` are the fault
+    injection rules (see `Fault`); their draws use a second generator seeded with `seed`.
     """
 
     rate: float | None = 2.0
@@ -118,6 +216,7 @@ class MockConfig:
     latency: tuple[float, float] = (0.05, 0.2)
     seed: int = 0
     default_page_size: int = DEFAULT_PAGE_SIZE
+    faults: tuple[Fault, ...] = ()
 
     def __post_init__(self) -> None:
         if self.rate is not None and self.rate <= 0:
@@ -471,8 +570,24 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError as err:
             self._send(400, {"__type": "SerializationException", "message": str(err)})
             return
-        status, payload = self.server.mock.answer(operation, body)
+        try:
+            status, payload = self.server.mock.answer(operation, body,
+                                                      _access_key(self.headers))
+        except ConnectionFault as fault:
+            self._drop_connection(fault)
+            return
         self._send(status, payload)
+
+    def _drop_connection(self, fault: ConnectionFault) -> None:
+        # Waiting on the stop event lets stop() end a long "timeout" at once.
+        if fault.delay:
+            self.server.mock.stopping.wait(fault.delay)
+        self.close_connection = True
+        if fault.kind == "reset":
+            # A zero linger time makes close() send a TCP reset instead of a FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+        self.connection.close()
 
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/_stats":
@@ -491,6 +606,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s - %s", self.address_string(), format % args)
+
+
+def _access_key(headers: Any) -> str | None:
+    match = _CREDENTIAL.search(headers.get("Authorization", ""))
+    return match.group(1) if match else None
 
 
 class _Server(ThreadingHTTPServer):
@@ -522,6 +642,10 @@ class MockSageMaker:
         self._buckets: dict[str, TokenBucket] = {}
         self._stats = Stats()
         self._random = random.Random(self.config.seed)
+        self._fault_random = random.Random(f"{self.config.seed}:faults")
+        self._fault_states = [_FaultState() for _ in self.config.faults]
+        self._injected: dict[str, int] = {}
+        self.stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -538,6 +662,7 @@ class MockSageMaker:
         server = _Server((self._host, self._port), _Handler)
         server.mock = self
         self._server = server
+        self.stopping.clear()
         # A short poll interval lets stop() return quickly.
         self._thread = threading.Thread(target=server.serve_forever, args=(0.05,),
                                         name="mock-sagemaker", daemon=True)
@@ -549,6 +674,7 @@ class MockSageMaker:
     def stop(self) -> None:
         if self._server is None:
             return
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -566,24 +692,46 @@ class MockSageMaker:
         with self._lock:
             return self._stats.to_dict()
 
+    def faults_injected(self) -> dict[str, int]:
+        """Return the number of injected faults per fault kind."""
+        with self._lock:
+            return dict(sorted(self._injected.items()))
+
     def reset_stats(self) -> None:
-        """Zero the counts and refill every bucket, so each benchmark run starts alike."""
+        """Zero the counts, refill every bucket and restart every fault rule, so each
+        benchmark run starts alike."""
         with self._lock:
             self._stats = Stats()
             self._buckets.clear()
+            self._fault_states = [_FaultState() for _ in self.config.faults]
+            self._injected.clear()
 
-    def answer(self, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """Count, throttle, delay and handle one request; return the HTTP status and body."""
+    def answer(
+        self, operation: str, body: dict[str, Any], access_key: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """Count, throttle, delay and handle one request; return the HTTP status and body.
+
+        `access_key` is the access key ID the request was signed with, for "expired" faults.
+        Raises ConnectionFault when a "timeout" or "reset" fault drops the request.
+        """
         with self._lock:
             stats = self._stats
             stats.calls[operation] = stats.calls.get(operation, 0) + 1
-            allowed = self._bucket(operation).take() if self.config.rate else True
-            if not allowed:
+            fault = self._inject(operation, body, access_key)
+            allowed = True
+            if fault is None and self.config.rate:
+                allowed = self._bucket(operation).take()
+            if not allowed or (fault is not None and fault.kind == "throttle"):
                 stats.throttled[operation] = stats.throttled.get(operation, 0) + 1
+            elif fault is not None:
+                stats.errors[operation] = stats.errors.get(operation, 0) + 1
             delay = self._random.uniform(*self.config.latency)
 
         if delay:
             time.sleep(delay)
+        if fault is not None:
+            logger.debug("%s: injected %s fault", operation, fault.kind)
+            return _fault_response(fault, operation)
         if not allowed:
             return 400, {"__type": "ThrottlingException", "message": "Rate exceeded"}
 
@@ -595,6 +743,32 @@ class MockSageMaker:
             logger.debug("%s failed: %s %s", operation, err.code, err.message)
             return err.status, {"__type": err.code, "message": err.message}
 
+    def _inject(
+        self, operation: str, body: dict[str, Any], access_key: str | None
+    ) -> Fault | None:
+        """Return the first fault rule that fails this request, or None; call under the lock."""
+        now = time.monotonic()
+        for fault, state in zip(self.config.faults, self._fault_states, strict=True):
+            if not fault.matches(operation, body, access_key):
+                continue
+            state.seen += 1
+            if state.seen <= fault.after_calls:
+                continue
+            if fault.calls is not None and state.injected >= fault.calls:
+                continue
+            if fault.seconds is not None and state.started is not None and (
+                now - state.started >= fault.seconds
+            ):
+                continue
+            if fault.probability < 1 and self._fault_random.random() >= fault.probability:
+                continue
+            if state.started is None:
+                state.started = now
+            state.injected += 1
+            self._injected[fault.kind] = self._injected.get(fault.kind, 0) + 1
+            return fault
+        return None
+
     def _bucket(self, operation: str) -> TokenBucket:
         bucket = self._buckets.get(operation)
         if bucket is None:
@@ -603,6 +777,27 @@ class MockSageMaker:
             bucket = TokenBucket(rate, max(capacity, 1.0), time.monotonic)
             self._buckets[operation] = bucket
         return bucket
+
+
+def _fault_response(fault: Fault, operation: str) -> tuple[int, dict[str, Any]]:
+    """Return the error response of a fault, or raise ConnectionFault for a dropped request."""
+    if fault.kind in ("timeout", "reset"):
+        raise ConnectionFault(fault.kind, fault.delay if fault.kind == "timeout" else 0.0)
+    if fault.kind == "throttle":
+        return 400, {"__type": "ThrottlingException", "message": "Rate exceeded"}
+    if fault.kind == "server_error":
+        if fault.status == 503:
+            return 503, {"__type": "ServiceUnavailable",
+                         "message": "The service is unavailable. Please try again later."}
+        return 500, {"__type": "InternalFailure",
+                     "message": "The request processing has failed because of an unknown "
+                                "error, exception or failure."}
+    if fault.kind == "denied":
+        return 400, {"__type": "AccessDeniedException",
+                     "message": f"User: arn:aws:iam::111122223333:user/mock is not authorized "
+                                f"to perform: sagemaker:{operation}"}
+    return 400, {"__type": "ExpiredTokenException",
+                 "message": "The security token included in the request is expired"}
 
 
 def records_for(account: str) -> Records:
@@ -614,6 +809,21 @@ def records_for(account: str) -> Records:
     from lineage.recording import load_recording
 
     return accounts.records_from_recording(load_recording(account))
+
+
+def load_faults(path: str) -> tuple[Fault, ...]:
+    """Read fault rules from a JSON file holding a list of objects with Fault fields."""
+    with open(path, encoding="utf-8") as file:
+        rules = json.load(file)
+    if not isinstance(rules, list) or not all(isinstance(rule, dict) for rule in rules):
+        raise ValueError(f"{path} must hold a JSON list of objects with Fault fields")
+    faults = []
+    for rule in rules:
+        fields = dict(rule)
+        if "operations" in fields:
+            fields["operations"] = frozenset(fields["operations"])
+        faults.append(Fault(**fields))
+    return tuple(faults)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -633,6 +843,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the latency generator")
     parser.add_argument("--max-seconds", type=float, default=3600.0,
                         help="stop after this many seconds (default: 3600)")
+    parser.add_argument("--faults", metavar="FILE",
+                        help="JSON file with a list of fault rules, each an object of Fault "
+                             "fields, for example [{\"kind\": \"throttle\", \"seconds\": 5}]")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -641,6 +854,7 @@ def main(argv: list[str] | None = None) -> int:
         burst=args.burst,
         latency=(args.latency_ms[0] / 1000, args.latency_ms[1] / 1000),
         seed=args.seed,
+        faults=load_faults(args.faults) if args.faults else (),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
