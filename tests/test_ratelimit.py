@@ -76,12 +76,29 @@ def test_limiter_recovers_slowly_up_to_configured_rate() -> None:
 
 
 def test_limiter_never_drops_below_min_rate() -> None:
-    limiter = RateLimiter(1.0, min_rate=0.25)
+    clock = FakeClock()
+    limiter = RateLimiter(1.0, min_rate=0.25, clock=clock, sleep=clock.sleep)
 
     for _ in range(10):
         limiter.on_throttle("search")
+        clock.sleep(10.0)
 
     assert limiter.rate("search") == pytest.approx(0.25)
+
+
+def test_limiter_lowers_once_for_simultaneous_throttles() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(8.0, clock=clock, sleep=clock.sleep)
+
+    for _ in range(5):
+        limiter.on_throttle("search")
+    after_burst = limiter.rate("search")
+    clock.sleep(1.0)
+    limiter.on_throttle("search")
+
+    assert after_burst == pytest.approx(4.0)
+    assert limiter.rate("search") == pytest.approx(2.0)
+    assert limiter.throttle_events == 6
 
 
 def test_limiter_waits_after_throttle() -> None:

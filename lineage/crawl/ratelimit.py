@@ -33,6 +33,8 @@ class _Bucket:
     rate: float
     # The earliest monotonic time at which the next request may be sent.
     next_time: float
+    # When the rate was last lowered; throttles of calls sent before that change do not count.
+    lowered_at: float = float("-inf")
 
 
 class RateLimiter:
@@ -85,12 +87,20 @@ class RateLimiter:
             bucket.rate = min(self.max_rate, bucket.rate + self.increase_step)
 
     def on_throttle(self, operation: str) -> None:
-        """Lower the operation's rate after a throttling error, down to `min_rate`."""
+        """Lower the operation's rate after a throttling error, down to `min_rate`.
+
+        The rate is lowered at most once per interval of the lowered rate. Several calls in
+        flight are often throttled together, and each halving them all would drive the rate
+        to the minimum after one short burst of throttling.
+        """
         with self._lock:
             now = self._clock()
             bucket = self._bucket(operation, now)
-            lowered = max(self.min_rate, bucket.rate * self.decrease_factor)
             self.throttle_events += 1
+            if now - bucket.lowered_at < 1.0 / bucket.rate:
+                return
+            lowered = max(self.min_rate, bucket.rate * self.decrease_factor)
+            bucket.lowered_at = now
             if lowered < bucket.rate:
                 logger.info("%s throttled: lowering its rate from %.2f to %.2f requests/s",
                             operation, bucket.rate, lowered)
