@@ -101,7 +101,7 @@ def load_sample(folder: Path = SAMPLE_DIR, as_of: AsOfArgument = None) -> Loaded
     for path in paths:
         document = load_recording(path)
         client = RecordingClient(document, source=str(path))
-        result = crawl(client, seeds=_seeds_of(document), account=client.account,
+        result = crawl(client, seeds=crawl_seeds(document), account=client.account,
                        region=client.region, **cloudtrail_options(document, path))
         memory.save(result, source=f"recording {path.name}",
                     taken_at=recorded_at(document, path))
@@ -175,10 +175,17 @@ def cloudtrail_options(document: dict[str, Any], path: Path) -> dict[str, Any]:
     return {"cloudtrail": True, "cloudtrail_until": recorded_at(document, path)}
 
 
-def _seeds_of(document: dict[str, Any]) -> list[tuple[RecordKind, str]] | None:
-    # A recording without Search responses (a bug report, a test case) is crawled from the
-    # resources it describes, because a full crawl would find every kind denied.
-    return recording_seeds(document) if "search" not in document["responses"] else None
+def crawl_seeds(document: dict[str, Any]) -> list[tuple[RecordKind, str]] | None:
+    """Return the seeds to crawl a recording from, or None for a full crawl.
+
+    A recording without Search responses (a bug report, a test case) is crawled from the
+    resources it describes, because a full crawl would find the Search of every kind denied.
+    A recording that describes nothing (only list responses) gets a full crawl, because an
+    empty seed list would read nothing at all.
+    """
+    if "search" in document["responses"]:
+        return None
+    return recording_seeds(document) or None
 
 
 def _load_recording(path: Path) -> Loaded:
@@ -186,7 +193,7 @@ def _load_recording(path: Path) -> Loaded:
     client = RecordingClient(document, source=str(path))
     crawl, build_graph = _pipeline()
 
-    seeds = _seeds_of(document)
+    seeds = crawl_seeds(document)
     logger.info("crawling recording %s (%s)", path, "seeded" if seeds else "full")
     result = crawl(client, seeds=seeds, account=client.account, region=client.region,
                    **cloudtrail_options(document, path))
@@ -300,7 +307,8 @@ def _pipeline() -> tuple[Any, Any]:
 
 
 __all__ = [
-    "DEFAULT_SAMPLE", "SAMPLE_DIR", "Loaded", "cloudtrail_options", "default_recording", "load",
+    "DEFAULT_SAMPLE", "SAMPLE_DIR", "Loaded", "cloudtrail_options", "crawl_seeds",
+    "default_recording", "load",
     "load_sample", "recorded_at",
     "recording_seeds", "sample_recordings",
 ]

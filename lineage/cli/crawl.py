@@ -28,11 +28,11 @@ from lineage.cli.table import format_table
 from lineage.crawl import cloudtrail
 from lineage.crawl.cloudtrail import WithCloudTrail
 from lineage.crawl.extras import LINEAGE_KINDS
-from lineage.crawl.result import CrawlReport, CrawlResult, RecordKind
+from lineage.crawl.result import CrawlReport, CrawlResult
 from lineage.crawl.specs import FULL_CRAWL_ORDER
 from lineage.errors import LineageError
 from lineage.recording import RecordingClient, RecordingWriter, load_recording
-from lineage.source import cloudtrail_options, recording_seeds
+from lineage.source import cloudtrail_options, crawl_seeds
 
 logger = logging.getLogger(__name__)
 
@@ -190,14 +190,13 @@ def crawl_recording(
 ) -> CrawlResult:
     """Crawl a loaded recording through `client` (its RecordingClient, or a writer around it).
 
-    A recording without Search responses is crawled from the resources it describes. CloudTrail
+    A recording without Search responses is crawled from the resources it describes, and one
+    that describes nothing gets a full crawl (see `lineage.source.crawl_seeds`). CloudTrail
     events are read when `options.cloudtrail` is set and the recording contains them.
     """
     from lineage.crawl.crawler import crawl
 
-    seeds: list[tuple[RecordKind, str]] | None = None
-    if "search" not in document["responses"]:
-        seeds = recording_seeds(document)
+    seeds = crawl_seeds(document)
     extra = cloudtrail_options(document, path) if options.cloudtrail else {}
     return crawl(
         client, seeds=seeds, fetch_tags=options.fetch_tags, region=region,
