@@ -10,6 +10,7 @@ model artifact written inside a processing job's output prefix) are added.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,8 +98,8 @@ def build_graph(result: CrawlResult) -> LineageGraph:
         _add_nodes(build, fragment)
     for kind, record in placeholders:
         _add_placeholder(build, kind, record)
-    for fragment in fragments:
-        _add_edges(build, fragment)
+    # One bulk networkx call for all edges; resolving their ends may add external nodes first.
+    graph.add_edges(edge for fragment in fragments for edge in _edge_rows(build, fragment))
 
     _link_endpoint_outputs(build)
     _link_artifacts_to_processing_outputs(build)
@@ -224,15 +225,18 @@ def _add_external(
 # --- edges --------------------------------------------------------------------------------------
 
 
-def _add_edges(build: _Build, fragment: Fragment) -> None:
+def _edge_rows(
+    build: _Build, fragment: Fragment
+) -> Iterator[tuple[str, str, Relation, dict[str, Any]]]:
+    """Yield the (source, target, relation, attributes) of a fragment's edges, ends resolved."""
     for spec in fragment.edges:
         source, source_match = _end(build, spec.source)
         target, target_match = _end(build, spec.target)
-        attrs = dict(spec.attrs)
+        attrs = spec.attrs
         match = target_match or source_match
         if match and "match" not in attrs:
-            attrs["match"] = match
-        build.graph.add_edge(source, target, spec.relation, **attrs)
+            attrs = {**attrs, "match": match}
+        yield source, target, spec.relation, attrs
 
 
 def _end(build: _Build, end: str | Ref) -> tuple[str, str | None]:
@@ -296,7 +300,7 @@ def _link_endpoint_outputs(build: _Build) -> None:
                         fragment.edge(node, endpoint, Relation.PRODUCED_BY, channel=channel)
             build.warnings.extend(fragment.warnings)
             _add_nodes(build, fragment)
-            _add_edges(build, fragment)
+            graph.add_edges(_edge_rows(build, fragment))
 
 
 def _link_artifacts_to_processing_outputs(build: _Build) -> None:

@@ -9,6 +9,7 @@ its out-edges reach (networkx successors), and "downstream" what reaches it (pre
 from __future__ import annotations
 
 import difflib
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from enum import Enum
@@ -79,15 +80,19 @@ class LineageGraph:
         self.meta: dict[str, Any] = {}
         self._by_arn_key: dict[str, str] = {}
         self._by_name: dict[str, set[str]] = {}
+        # (node id, label) pairs added since the name indexes were last brought up to date.
+        # Indexing on first lookup, not on every add_node, keeps bulk builds fast.
+        self._unindexed: list[tuple[str, str]] = []
         self.skipped_self_loops: list[tuple[str, str]] = []
 
     # --- building ---------------------------------------------------------------------
 
     def add_node(self, node_id: str, kind: NodeKind | str, label: str, **attrs: Any) -> str:
         """Add a node or merge attributes into an existing one; return its id."""
-        kind = NodeKind(kind)
-        if node_id in self.nx:
-            existing = self.nx.nodes[node_id]
+        if type(kind) is not NodeKind:
+            kind = NodeKind(kind)
+        existing = self.nx._node.get(node_id)
+        if existing is not None:
             old_kind = NodeKind(existing["kind"])
             if _KIND_PRIORITY.get(kind, 3) > _KIND_PRIORITY.get(old_kind, 3):
                 existing["kind"] = kind
@@ -97,8 +102,14 @@ class LineageGraph:
                     existing[key] = value
         else:
             self.nx.add_node(node_id, kind=kind, label=label, **attrs)
-        self._index(node_id, label)
+        self._unindexed.append((node_id, label))
         return node_id
+
+    def _update_indexes(self) -> None:
+        """Index the names and ARNs of nodes added since the last lookup."""
+        pending, self._unindexed = self._unindexed, []
+        for node_id, label in pending:
+            self._index(node_id, label)
 
     def _index(self, node_id: str, label: str) -> None:
         if is_arn(node_id):
@@ -113,12 +124,28 @@ class LineageGraph:
         A self-loop is never added: it would make a job feed itself and upstream walks loop,
         so it is recorded in `skipped_self_loops` for the crawl report instead.
         """
-        if source == target:
-            self.skipped_self_loops.append((source, str(relation)))
-            return
-        relation = Relation(relation)
-        key = f"{relation.value}:{attrs.get('channel') or attrs.get('variant') or ''}"
-        self.nx.add_edge(source, target, key=key, relation=relation, **attrs)
+        self.add_edges([(source, target, relation, attrs)])
+
+    def add_edges(
+        self, edges: Iterable[tuple[str, str, Relation | str, dict[str, Any]]]
+    ) -> None:
+        """Add many (source, target, relation, attributes) edges with one networkx call.
+
+        Each edge behaves as in `add_edge`: self-loops are skipped and recorded, and an edge
+        with the key of an existing one updates that edge's attributes.
+        """
+        batch = []
+        for source, target, relation, attrs in edges:
+            if source == target:
+                self.skipped_self_loops.append((source, str(relation)))
+                continue
+            if type(relation) is not Relation:
+                relation = Relation(relation)
+            # Keys repeat across edges ("runs:", "trained_on:train"), so one copy of each is kept.
+            qualifier = attrs.get("channel") or attrs.get("variant") or ""
+            key = sys.intern(f"{relation.value}:{qualifier}")
+            batch.append((source, target, key, {"relation": relation, **attrs}))
+        self.nx.add_edges_from(batch)
 
     # --- reading ----------------------------------------------------------------------
 
@@ -166,6 +193,7 @@ class LineageGraph:
         """
         if text in self.nx:
             return text
+        self._update_indexes()
         if is_arn(text):
             found = self._by_arn_key.get(arn_key(text))
             if found is not None:
@@ -190,6 +218,7 @@ class LineageGraph:
 
     def suggest(self, text: str, limit: int = 5) -> list[str]:
         """Return up to `limit` node names close to `text`, for "did you mean" messages."""
+        self._update_indexes()
         names = sorted(self._by_name)
         lowered = text.lower()
         close = difflib.get_close_matches(lowered, names, n=limit, cutoff=0.6)

@@ -43,6 +43,7 @@ def map_training_job(record: dict[str, Any]) -> Fragment:
     output = as_dict(record.get("OutputDataConfig"))
     artifact = text(as_dict(record.get("ModelArtifacts")), "S3ModelArtifacts")
     hyperparameters = _hyperparameters(record.get("HyperParameters"))
+    decoded = _decoded(hyperparameters)
     channels = _channels(fragment, me, record.get("InputDataConfig"), where)
     started, ended = record.get("TrainingStartTime"), record.get("TrainingEndTime")
 
@@ -58,7 +59,7 @@ def map_training_job(record: dict[str, Any]) -> Fragment:
         modified=record.get("LastModifiedTime"),
         duration_seconds=_duration(record, started, ended),
         hyperparameters=hyperparameters,
-        hyperparameters_decoded={k: decode_hyperparameter(v) for k, v in hyperparameters.items()},
+        hyperparameters_decoded=decoded,
         metrics=_metrics(record.get("FinalMetricDataList")),
         algorithm=image,
         instance_type=text(resources, "InstanceType"),
@@ -97,8 +98,8 @@ def map_training_job(record: dict[str, Any]) -> Fragment:
         parameters_id = fragment.node(
             f"{me.id}#hyperparameters", NodeKind.HYPERPARAMETERS, "hyperparameters",
             job=me.id,
-            raw=dict(hyperparameters),
-            decoded={k: decode_hyperparameter(v) for k, v in hyperparameters.items()},
+            raw=hyperparameters,
+            decoded=decoded,
         )
         fragment.edge(me.id, parameters_id, Relation.CONFIGURED_WITH)
 
@@ -111,8 +112,21 @@ def map_training_job(record: dict[str, Any]) -> Fragment:
 
 
 def _hyperparameters(value: Any) -> dict[str, str]:
-    # The API types every value as a string; anything else is kept as its text.
-    return {str(k): v if isinstance(v, str) else str(v) for k, v in as_dict(value).items()}
+    # The API types every value as a string; anything else is kept as its text. A record whose
+    # keys and values are all strings already is shared, not copied: graph nodes are read-only
+    # once built, and a large account has hundreds of thousands of these dicts.
+    parameters = as_dict(value)
+    if all(type(k) is str and type(v) is str for k, v in parameters.items()):
+        return parameters
+    return {str(k): v if isinstance(v, str) else str(v) for k, v in parameters.items()}
+
+
+def _decoded(hyperparameters: dict[str, str]) -> dict[str, str]:
+    """Return the decoded values, or `hyperparameters` itself when no value was JSON-quoted."""
+    decoded = {key: decode_hyperparameter(value) for key, value in hyperparameters.items()}
+    if all(decoded[key] is value for key, value in hyperparameters.items()):
+        return hyperparameters
+    return decoded
 
 
 def _metrics(value: Any) -> dict[str, float]:

@@ -6,12 +6,13 @@ import bisect
 import logging
 import weakref
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from lineage.errors import InvalidURIError
 from lineage.graph import LineageGraph, NodeKind, Relation
 from lineage.identity import MatchKind, S3Location, match_s3, parse_s3_uri
-from lineage.queries.common import NodeRef, jsonable, node_ref
+from lineage.queries.common import NodeRef, jsonable, node_ref, placeholder_status
 
 logger = logging.getLogger(__name__)
 
@@ -167,8 +168,9 @@ def impact(graph: LineageGraph, uri: str) -> ImpactResult:
     possible = _possible_hits(graph, query, hit_ids | downstream_ids)
     possible_ids = _downstream(graph, {p.manifest.id for p in possible}) - downstream_ids - hit_ids
 
+    nodes = graph.nx.nodes
     affected_configs = [node for node in downstream_ids
-                        if graph.kind(node) == NodeKind.ENDPOINT_CONFIG]
+                        if nodes[node]["kind"] == NodeKind.ENDPOINT_CONFIG]
     endpoints, unused = _endpoint_states(graph, affected_configs)
     coverage = dict(graph.meta.get("coverage") or {})
 
@@ -331,13 +333,19 @@ def _data_type(attrs: dict[str, Any]) -> str | None:
 
 
 def _consumers(graph: LineageGraph, node_id: str) -> list[Consumer]:
+    nodes = graph.nx.nodes
     consumers = [
-        Consumer(node_ref(graph, source), _channel(data), Relation(data["relation"]).value)
+        Consumer(_node_ref(source, nodes[source]), _channel(data),
+                 Relation(data["relation"]).value)
         for source, _, data in graph.in_edges(node_id)
         if data["relation"] in _INPUT_RELATIONS
     ]
-    consumers.sort(key=lambda consumer: (consumer.job.id, consumer.channel or ""))
+    consumers.sort(key=_consumer_order)
     return consumers
+
+
+def _consumer_order(consumer: Consumer) -> tuple[str, str]:
+    return consumer.job.id, consumer.channel or ""
 
 
 def _channel(data: dict[str, Any]) -> str | None:
@@ -380,14 +388,37 @@ def _downstream(graph: LineageGraph, start: set[str]) -> set[str]:
     return reached - start
 
 
+_KIND_GROUP = {kind: name for name, kinds in DOWNSTREAM_GROUPS.items() for kind in kinds}
+_REF_ORDER = attrgetter("kind", "label", "id")
+
+
+def _node_ref(node_id: str, attrs: dict[str, Any]) -> NodeRef:
+    """Return what `node_ref()` returns, from attributes already read from the graph."""
+    kind = attrs["kind"]
+    status = placeholder_status(attrs)
+    return NodeRef(
+        id=node_id,
+        kind=(kind if type(kind) is NodeKind else NodeKind(kind)).value,
+        label=str(attrs.get("label") or node_id),
+        status=status,
+        reason=attrs.get("reason") if status else None,
+    )
+
+
 def _group(graph: LineageGraph, ids: set[str]) -> dict[str, list[NodeRef]]:
+    # A hub dataset reaches tens of thousands of nodes, so this loop reads each node's
+    # attribute dict once.
     groups: dict[str, list[NodeRef]] = {name: [] for name in DOWNSTREAM_GROUPS}
-    kind_group = {kind: name for name, kinds in DOWNSTREAM_GROUPS.items() for kind in kinds}
+    nodes = graph.nx.nodes
     for node_id in ids:
-        name = kind_group.get(graph.kind(node_id), "other")
-        groups.setdefault(name, []).append(node_ref(graph, node_id))
+        ref = _node_ref(node_id, nodes[node_id])
+        name = _KIND_GROUP.get(NodeKind(ref.kind), "other")
+        group = groups.get(name)
+        if group is None:
+            group = groups[name] = []
+        group.append(ref)
     for refs in groups.values():
-        refs.sort(key=lambda ref: (ref.kind, ref.label, ref.id))
+        refs.sort(key=_REF_ORDER)
     return groups
 
 
