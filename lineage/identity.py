@@ -53,10 +53,13 @@ def parse_s3_uri(text: str) -> S3Location:
     percent-decoded, so `%2B` becomes `+` and `%20` a space). A trailing slash is kept because an
     S3Prefix is a key-name prefix; callers that compare artifacts strip it.
 
+    Leading whitespace and surrounding line breaks or tabs (from a paste) are dropped, but a
+    trailing space is kept because an S3 key may end with one.
+
     Raises InvalidURIError naming the text when it is none of these forms.
     """
-    candidate = text.strip()
-    if not candidate:
+    candidate = text.strip("\t\n\r\f\v").lstrip(" ")
+    if not candidate.strip():
         raise InvalidURIError("empty S3 location; expected a URI such as s3://bucket/prefix/")
 
     scheme, separator, rest = candidate.partition("://")

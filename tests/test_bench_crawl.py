@@ -107,7 +107,7 @@ def test_naive_crawl_stops_at_budget(mock: MockSageMaker) -> None:
 def test_our_crawl_makes_search_plan_calls(mock: MockSageMaker, records: dict[str, Any]) -> None:
     pytest.importorskip("lineage.crawl.crawler")
 
-    row = crawl_bench.run_ours(mock)
+    row = crawl_bench.run_ours(mock, mock.config.rate)
 
     assert row.calls == sum(crawl_bench.search_plan(records).values())
     assert row.retries == 0

@@ -65,7 +65,10 @@ def test_parse_s3_uri_five_spellings_one_object(text: str) -> None:
         ("https://s3.eu-west-1.amazonaws.com/b/k", "b", "k"),
         ("https://my.dotted.bucket.s3.amazonaws.com/k", "my.dotted.bucket", "k"),
         ("https://b.s3.cn-north-1.amazonaws.com.cn/k", "b", "k"),
-        ("  s3://b/k  ", "b", "k"),
+        ("\ts3://b/k\n", "b", "k"),
+        ("  s3://b/k", "b", "k"),
+        # S3 keys may end with a space, so a trailing space is part of the key.
+        ("s3://b/k ", "b", "k "),
     ],
 )
 def test_parse_s3_uri_forms(text: str, bucket: str, key: str) -> None:
