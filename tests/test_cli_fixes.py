@@ -49,9 +49,12 @@ def test_crawl_list_only_recording_finds_job(
                        str(tmp_path / "store.sqlite"), "--report", str(report_path))
 
     report = json.loads(report_path.read_text())
+    listed = report["counts"].get("TrainingJob", 0) + sum(
+        report["placeholders"].get("TrainingJob", {}).values())
     assert code == 0
-    assert report["counts"].get("TrainingJob") == 1
-    assert "1 record" in out
+    assert listed == 1
+    assert any(job in warning for warning in report["warnings"])
+    assert job in out
 
 
 def test_trace_list_only_recording_finds_job(capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,3 +69,78 @@ def test_load_list_only_recording_has_job() -> None:
     loaded = load(recording=case_path("C02"))
 
     assert loaded.graph.find("fraud-lgbm-0602") is not None
+
+
+# Placeholders are counted apart from the records that were read.
+
+
+def denied_model_recording(tmp_path: Path) -> str:
+    """Write a recording whose endpoint serves a model that describe_model may not read."""
+    document = {
+        "account": "111122223333",
+        "region": "us-east-1",
+        "responses": {
+            "describe_endpoint": {
+                "EndpointName": "ep-a", "EndpointConfigName": "cfg-a",
+                "EndpointArn": "arn:aws:sagemaker:us-east-1:111122223333:endpoint/ep-a",
+                "EndpointStatus": "InService",
+            },
+            "describe_endpoint_config": {
+                "EndpointConfigName": "cfg-a",
+                "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": "model-a",
+                                        "InstanceType": "ml.m5.large",
+                                        "InitialInstanceCount": 1}],
+            },
+            "describe_model": {"error": {
+                "Code": "AccessDeniedException",
+                "Message": "User is not authorized to perform: sagemaker:DescribeModel",
+            }},
+        },
+    }
+    path = tmp_path / "denied-model.json"
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_crawl_report_counts_denied_model_apart(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "crawl", "--recording", denied_model_recording(tmp_path),
+                       "--db", str(tmp_path / "store.sqlite"), "--json")
+
+    report = json.loads(out)["report"]
+    assert code == 0
+    assert "Model" not in report["counts"]
+    assert report["counts"]["Endpoint"] == 1
+    assert report["placeholders"] == {"Model": {"no permission": 1}}
+    assert any("model-a" in warning and "sagemaker:DescribeModel" in warning
+               for warning in report["warnings"])
+
+
+def test_crawl_prints_placeholders_per_kind(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "crawl", "--recording", case_path("C16"), "--db",
+                       str(tmp_path / "store.sqlite"))
+
+    model_row = next(line for line in out.splitlines() if line.startswith("Model "))
+    assert code == 0
+    assert model_row.split()[:2] == ["Model", "0"]
+    assert "3 no permission" in model_row
+    assert "3 placeholders" in out
+    assert "grant sagemaker:DescribeModel" in out
+
+
+def test_report_placeholders_survive_merge_and_json() -> None:
+    from lineage.crawl.multi import _merge_report
+    from lineage.crawl.result import CrawlReport
+
+    part = CrawlReport(counts={"Model": 2}, placeholders={"Model": {"no permission": 1}})
+    merged = CrawlReport()
+    _merge_report(merged, part, "111122223333/us-east-1")
+    _merge_report(merged, part, "444455556666/us-east-1")
+
+    assert merged.placeholders == {"Model": {"no permission": 2}}
+    assert merged.by_account_region["111122223333/us-east-1"]["placeholders"] == {
+        "Model": {"no permission": 1}}
+    assert CrawlReport.from_dict(merged.to_dict()).placeholders == merged.placeholders

@@ -380,18 +380,31 @@ def _scrubber() -> Any:
 
 
 def _record_count(result: CrawlResult) -> int:
+    """Return the number of records read, placeholders included.
+
+    A placeholder of a listed resource still carries what its listing returned, so a crawl
+    that found only placeholders did read something.
+    """
     return sum(len(records) for records in result.records.values())
+
+
+def _placeholder_count(report: CrawlReport) -> int:
+    return sum(sum(by_status.values()) for by_status in report.placeholders.values())
 
 
 def _print_report(result: CrawlResult) -> None:
     report: CrawlReport = result.report
+    placeholders = _placeholder_count(report)
+    summary = f"{sum(report.counts.values())} records"
+    if placeholders:
+        summary += f", {placeholders} placeholders (named but not described)"
     say(f"Crawled {', '.join(report.accounts) or 'unknown account'} in "
-        f"{', '.join(report.regions) or 'unknown region'}: {_record_count(result)} records, "
+        f"{', '.join(report.regions) or 'unknown region'}: {summary}, "
         f"{report.total_calls} calls, {report.retries} retries, {report.throttled} throttled")
 
-    rows = [(kind, count) for kind, count in sorted(report.counts.items())]
+    rows = _count_rows(report)
     if rows:
-        emit(format_table(["kind", "records"], rows))
+        emit(format_table(["kind", "records", "placeholders"], rows))
     if report.calls:
         section("Calls per operation")
         emit(format_table(["operation", "calls"], sorted(report.calls.items())))
@@ -419,3 +432,13 @@ def _print_report(result: CrawlResult) -> None:
         section(f"Warnings ({len(report.warnings)})")
         for warning in report.warnings:
             say(f"  {warning}")
+
+
+def _count_rows(report: CrawlReport) -> list[tuple[str, int, str]]:
+    """Return (kind, full records, placeholders per status) for every kind the crawl met."""
+    rows: list[tuple[str, int, str]] = []
+    for kind in sorted(set(report.counts) | set(report.placeholders)):
+        by_status = report.placeholders.get(kind, {})
+        statuses = ", ".join(f"{count} {status}" for status, count in sorted(by_status.items()))
+        rows.append((kind, report.counts.get(kind, 0), statuses))
+    return rows

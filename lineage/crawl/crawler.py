@@ -724,7 +724,7 @@ class _CrawlSession:
 
         report.accounts = sorted(accounts)
         report.regions = [self.region] if self.region else []
-        report.counts = {kind.value: len(records) for kind, records in self.result.records.items()}
+        report.counts, report.placeholders = _count_records(self.result.records)
         report.external = self._external_references()
         for kind_label in report.unresolved:
             self._warn_unresolved(RecordKind(kind_label))
@@ -782,11 +782,33 @@ class _CrawlSession:
         self.report.warn(
             f"{len(names)} {_noun(kind, len(names))} not described because "
             f"{spec.describe_op} was denied: {listed_names}; grant "
-            f"sagemaker:{_api_name(str(spec.describe_op))} to read them"
+            f"sagemaker:{_api_name(str(spec.describe_op))} to read "
+            f"{'it' if len(names) == 1 else 'them'}"
         )
         listed = all(r[RECORD_META]["source"] == "list" for r in denied)
         if listed and len(denied) == len(records) and spec.label not in self.report.denied:
             self.report.denied.append(spec.label)
+
+
+def _count_records(
+    records: dict[RecordKind, list[dict[str, Any]]],
+) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Count full records per kind, and placeholders per kind and status.
+
+    A placeholder carries only a name or ARN, so counting it as a record would report a
+    resource as read when describing it was denied or failed.
+    """
+    counts: dict[str, int] = {}
+    placeholders: dict[str, dict[str, int]] = {}
+    for kind, kind_records in records.items():
+        for record in kind_records:
+            status = record[RECORD_META].get("status")
+            if status is None:
+                counts[kind.value] = counts.get(kind.value, 0) + 1
+                continue
+            by_status = placeholders.setdefault(kind.value, {})
+            by_status[status] = by_status.get(status, 0) + 1
+    return counts, placeholders
 
 
 def _identity_fields(spec: KindSpec, identifier: str) -> dict[str, Any]:

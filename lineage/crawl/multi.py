@@ -216,6 +216,10 @@ def _merge_report(report: CrawlReport, part: CrawlReport, scope: str) -> None:
     report.regions.extend(part.regions)
     for kind, count in part.counts.items():
         report.counts[kind] = report.counts.get(kind, 0) + count
+    for kind, by_status in part.placeholders.items():
+        merged = report.placeholders.setdefault(kind, {})
+        for status, count in by_status.items():
+            merged[status] = merged.get(status, 0) + count
     for operation, count in part.calls.items():
         report.calls[operation] = report.calls.get(operation, 0) + count
     report.retries += part.retries
@@ -232,6 +236,7 @@ def _merge_report(report: CrawlReport, part: CrawlReport, scope: str) -> None:
 def _add_scope(report: CrawlReport, scope: str, part: CrawlReport) -> None:
     report.by_account_region[scope] = {
         "counts": dict(part.counts),
+        "placeholders": {kind: dict(by_status) for kind, by_status in part.placeholders.items()},
         "calls": dict(part.calls),
         "total_calls": part.total_calls,
         "retries": part.retries,

@@ -56,7 +56,9 @@ class CrawlReport:
     finished: datetime | None = None
     accounts: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
+    # Full records per kind; placeholders are counted apart, per kind and status.
     counts: dict[str, int] = field(default_factory=dict)
+    placeholders: dict[str, dict[str, int]] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     retries: int = 0
     throttled: int = 0
@@ -85,6 +87,7 @@ class CrawlReport:
             "accounts": list(self.accounts),
             "regions": list(self.regions),
             "counts": dict(self.counts),
+            "placeholders": {k: dict(v) for k, v in self.placeholders.items()},
             "calls": dict(self.calls),
             "total_calls": self.total_calls,
             "retries": self.retries,
@@ -108,6 +111,7 @@ class CrawlReport:
             accounts=list(data.get("accounts", [])),
             regions=list(data.get("regions", [])),
             counts=dict(data.get("counts", {})),
+            placeholders={k: dict(v) for k, v in data.get("placeholders", {}).items()},
             calls=dict(data.get("calls", {})),
             retries=int(data.get("retries", 0)),
             throttled=int(data.get("throttled", 0)),
