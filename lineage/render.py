@@ -39,14 +39,30 @@ DEFAULT_SIBLING_LIMIT = 12
 DEFAULT_PAGE_SIZE = 25
 
 LABEL_MAX_CHARS = 28
+# Characters per label line. This module wraps labels itself because vis-network wraps only at
+# spaces, which resource names rarely contain. A line this long fits inside NODE_WIDTH.
+LABEL_LINE_CHARS = 15
 TOOLTIP_SECTION_LINES = 10
 # Longer tooltip lines are cut: a tag or hyperparameter can be megabytes long in a recording,
 # and a tooltip that size makes the page slow to send and unreadable when shown.
 TOOLTIP_LINE_MAX_CHARS = 300
 
-# Distance between layout columns (dependency layers) and between rows, in vis-network units.
-COLUMN_SPACING = 220
-ROW_SPACING = 100
+# Every node is this wide (vis-network units), whatever its label, so columns stay narrow and a
+# long name cannot grow a node into its neighbours.
+NODE_WIDTH = 120
+NODE_FONT_SIZE = 14
+# Distance between layout columns (dependency layers). A lineage chain is up to eight columns
+# deep (data capture, endpoint, config, model, artifact, job, dataset, processing job), and this
+# spacing fits such a chain into a full-width frame at a 1,600 px window at scale 0.74
+# (measured in Chromium on the sample's churn-prod view).
+COLUMN_SPACING = 165
+# Rows are spread to use the frame's height: the spacing makes the drawing about as tall,
+# relative to its width, as the frame, between these bounds.
+ROW_SPACING_MIN = 80
+ROW_SPACING_MAX = 140
+# Frame width the row spacing is tuned for: the main area of a wide Streamlit page at a
+# 1,600 px window. Narrower frames zoom out further; the layout stays readable when zoomed in.
+ASSUMED_FRAME_WIDTH_PX = 1100
 
 FOLD_KIND = "fold"
 SUMMARY_KIND = "summary"
@@ -61,27 +77,34 @@ class RenderError(LineageError):
 
 @dataclass(frozen=True, slots=True)
 class KindStyle:
-    """Display name, vis-network shape and fill colour of one node kind."""
+    """Display name, vis-network shape, fill colour and corner radius of one node kind.
+
+    Every kind is a box: vis-network's ellipse and database shapes grow in height with the label
+    and overlapped the next row. Models and packages get round corners instead of ellipses.
+    """
 
     name: str
     shape: str
     colour: str
+    corner_radius: int = 4
 
 
 KIND_STYLES: dict[str, KindStyle] = {
     NodeKind.ENDPOINT.value: KindStyle("endpoint", "box", "#f4a6a6"),
     NodeKind.ENDPOINT_CONFIG.value: KindStyle("endpoint config", "box", "#f9c98f"),
     NodeKind.INFERENCE_COMPONENT.value: KindStyle("inference component", "box", "#fbd8b0"),
-    NodeKind.MODEL.value: KindStyle("model", "ellipse", "#9ec5e8"),
-    NodeKind.MODEL_PACKAGE.value: KindStyle("model package", "ellipse", "#a9dcd8"),
-    NodeKind.MODEL_PACKAGE_GROUP.value: KindStyle("model package group", "ellipse", "#cdeae8"),
+    NodeKind.MODEL.value: KindStyle("model", "box", "#9ec5e8", corner_radius=18),
+    NodeKind.MODEL_PACKAGE.value: KindStyle("model package", "box", "#a9dcd8", corner_radius=18),
+    NodeKind.MODEL_PACKAGE_GROUP.value: KindStyle(
+        "model package group", "box", "#cdeae8", corner_radius=18
+    ),
     NodeKind.ARTIFACT.value: KindStyle("artifact", "box", "#f6e38c"),
     NodeKind.TRAINING_JOB.value: KindStyle("training job", "box", "#a8d89a"),
     NodeKind.TUNING_JOB.value: KindStyle("tuning job", "box", "#cfe9c5"),
     NodeKind.PROCESSING_JOB.value: KindStyle("processing job", "box", "#d3b5d8"),
     NodeKind.TRANSFORM_JOB.value: KindStyle("transform job", "box", "#e6cfe3"),
     NodeKind.PIPELINE_EXECUTION.value: KindStyle("pipeline execution", "box", "#d9d4cf"),
-    NodeKind.DATASET.value: KindStyle("dataset", "database", "#d8c3b0"),
+    NodeKind.DATASET.value: KindStyle("dataset", "box", "#d8c3b0"),
     NodeKind.IMAGE.value: KindStyle("image", "box", "#e0e0e0"),
     NodeKind.HYPERPARAMETERS.value: KindStyle("hyperparameter set", "box", "#fff6d5"),
     NodeKind.EXTERNAL.value: KindStyle("external resource", "box", "#f0f0f0"),
@@ -226,7 +249,7 @@ def render(
         expanded=expanded,
         page_size=page_size,
     )
-    positions = layered_positions(view)
+    positions = layered_positions(view, aspect=height_px / ASSUMED_FRAME_WIDTH_PX)
     html = _page_html(view, positions, focus=focus, height_px=height_px, highlight=set(highlight))
     kinds = tuple(
         sorted({node.kind for node in view.nodes}, key=lambda kind: KIND_ORDER.get(kind, 99))
@@ -439,7 +462,7 @@ def _graph_view_node(
     attrs = graph.node(node_id)
     kind = NodeKind(attrs["kind"]).value
     hidden = hidden_neighbour_count(graph, node_id, drawn)
-    label = short_label(str(attrs.get("label") or node_id))
+    label = wrap_label(short_label(str(attrs.get("label") or node_id)))
     if hidden:
         # In the label, not the tooltip: the tooltip describes the resource, whatever the view.
         label += f"\n+{hidden} hidden"
@@ -576,6 +599,22 @@ def short_label(text: str, max_chars: int = LABEL_MAX_CHARS) -> str:
     head = (max_chars - 1) // 2
     tail = max_chars - 1 - head
     return text[:head] + "\u2026" + text[-tail:]
+
+
+def wrap_label(text: str, line_chars: int = LABEL_LINE_CHARS) -> str:
+    """Break a label into lines of at most `line_chars`, after a "-", "/", "_", "." or ":"
+    where one falls in the second half of a line."""
+    lines: list[str] = []
+    rest = text
+    while len(rest) > line_chars:
+        window = rest[:line_chars]
+        cut = max(window.rfind(separator) for separator in "-/_.:") + 1
+        if cut <= line_chars // 2:
+            cut = line_chars
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    lines.append(rest)
+    return "\n".join(line for line in lines if line)
 
 
 def is_placeholder(attrs: Mapping[str, Any]) -> bool:
@@ -715,8 +754,12 @@ def _edge_dashed(attrs: Mapping[str, Any]) -> bool:
 # --- layout ------------------------------------------------------------------------------
 
 
-def layered_positions(view: View) -> dict[str, tuple[int, int]]:
+def layered_positions(view: View, aspect: float = 0.0) -> dict[str, tuple[int, int]]:
     """Place nodes in columns by dependency layer (endpoints left, datasets right).
+
+    Columns are COLUMN_SPACING apart. Rows are spaced so that the drawing's height is about
+    `aspect` times its width (the frame's height over its width), within ROW_SPACING_MIN and
+    ROW_SPACING_MAX, so a fitted view fills the frame in both directions.
 
     A node's column is the longest path to it from a node without in-edges, computed on the
     condensation so that a cycle (a job that reads and writes one prefix) shares a column.
@@ -739,6 +782,7 @@ def layered_positions(view: View) -> dict[str, tuple[int, int]]:
     kinds = {
         node.id: (KIND_ORDER.get(node.kind, 99), node.label.lower(), node.id) for node in view.nodes
     }
+    row_spacing = _row_spacing(columns, aspect)
     rows: dict[str, float] = {}
     positions: dict[str, tuple[int, int]] = {}
     for column in sorted(columns):
@@ -747,8 +791,17 @@ def layered_positions(view: View) -> dict[str, tuple[int, int]]:
         offset = (len(members) - 1) / 2
         for row, node_id in enumerate(members):
             rows[node_id] = row - offset
-            positions[node_id] = (column * COLUMN_SPACING, round((row - offset) * ROW_SPACING))
+            positions[node_id] = (column * COLUMN_SPACING, round((row - offset) * row_spacing))
     return positions
+
+
+def _row_spacing(columns: Mapping[int, list[str]], aspect: float) -> int:
+    tallest = max((len(members) for members in columns.values()), default=1)
+    if tallest < 2:
+        return ROW_SPACING_MIN
+    width = (len(columns) - 1) * COLUMN_SPACING + NODE_WIDTH
+    spacing = aspect * width / (tallest - 1)
+    return round(min(max(spacing, ROW_SPACING_MIN), ROW_SPACING_MAX))
 
 
 def _longest_path_layers(digraph: nx.DiGraph, order: Mapping[str, int]) -> dict[str, int]:
@@ -872,15 +925,17 @@ def _vis_node(
         "shape": style.shape,
         "color": {"background": "#f0f0f0" if node.placeholder else style.colour, "border": border},
         "borderWidth": 1,
-        "font": {"color": "#666666" if dashed else "#1b1b1b", "size": 14},
-        "shapeProperties": {"borderDashes": [5, 4] if dashed else False},
+        "font": {"color": "#666666" if dashed else "#1b1b1b", "size": NODE_FONT_SIZE},
+        "shapeProperties": {
+            "borderDashes": [5, 4] if dashed else False,
+            "borderRadius": style.corner_radius,
+        },
     }
     if node.kind == FOLD_KIND:
         vis["expand_page"] = node.next_page
     if node.id == focus:
         vis["borderWidth"] = 4
         vis["color"]["border"] = "#1b1b1b"
-        vis["font"]["size"] = 16
     if highlighted:
         vis["borderWidth"] = 4
         vis["color"]["border"] = "#d62728"
@@ -903,11 +958,13 @@ def _vis_options() -> dict[str, Any]:
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False, "hierarchical": {"enabled": False}},
         "interaction": {"hover": True, "tooltipDelay": 150, "multiselect": False},
-        "nodes": {"margin": 8, "widthConstraint": {"maximum": 220}},
+        "nodes": {"margin": 6, "widthConstraint": {"minimum": NODE_WIDTH, "maximum": NODE_WIDTH}},
         "edges": {
             "smooth": False,
             "color": {"color": "#999999", "highlight": "#333333"},
-            "font": {"size": 10, "align": "middle", "color": "#555555"},
+            # Small labels on a white ground: the gap between columns is narrow, so a label
+            # may cross a node's border, and the ground keeps both legible.
+            "font": {"size": 9, "align": "middle", "color": "#555555", "background": "#ffffff"},
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
         },
     }
@@ -979,6 +1036,9 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "FoldSummary",
     "KIND_STYLES",
+    "ROW_SPACING_MIN",
+    "NODE_WIDTH",
+    "LABEL_LINE_CHARS",
     "RenderError",
     "RenderedGraph",
     "check_offline_html",
@@ -990,5 +1050,6 @@ __all__ = [
     "render_html",
     "select_view",
     "short_label",
+    "wrap_label",
     "tooltip_text",
 ]

@@ -1,7 +1,8 @@
 """The app in a real browser: Streamlit on 127.0.0.1 driven by Debian's headless Chromium.
 
-Checks that the graph frame draws offline (vis-network inlined, no outside request) and that the
-number of nodes in vis-network's data set equals the count the page states.
+Checks that the graph frame draws offline (vis-network inlined, no outside request), that the
+number of nodes in vis-network's data set equals the count the page states, and that the fitted
+view is zoomed in far enough for its labels to be read.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ CHROMIUM_FLAGS = [
 # The endpoint chosen in the test: not the one the page opens on, so choosing it must redraw.
 CHOSEN_ENDPOINT = "fraud-realtime"
 CHOSEN_ENDPOINT_ID = "arn:aws:sagemaker:us-east-1:111122223333:endpoint/fraud-realtime"
+
+# vis-network fits the drawing into the frame; below this scale the 14-unit labels are drawn
+# under about 10 px and cannot be read without zooming.
+MIN_FITTED_SCALE = 0.7
 
 LOCAL_SCHEMES = ("data", "about", "blob", "chrome", "chrome-extension", "devtools")
 
@@ -174,6 +179,7 @@ def test_explore_draws_chosen_endpoint(app_url: str, tmp_path: Path) -> None:
 
             drawn_in_browser = frame.evaluate("() => network.body.data.nodes.length")
             global_count = frame.evaluate("() => nodes.length")
+            fitted_scale = frame.evaluate("() => network.getScale()")
             caption = page.get_by_text(re.compile(r"^Drawn: \d+ nodes")).first.inner_text()
             reported = int(re.match(r"Drawn: (\d+) nodes", caption).group(1))
 
@@ -185,5 +191,6 @@ def test_explore_draws_chosen_endpoint(app_url: str, tmp_path: Path) -> None:
     assert drawn_in_browser == reported
     assert global_count == reported
     assert reported > 1
+    assert fitted_scale >= MIN_FITTED_SCALE, f"graph fitted at scale {fitted_scale:.2f}"
     assert _outside_requests(requests) == []
     assert any(url.startswith(app_url) for url in requests)

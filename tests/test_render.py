@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -15,12 +16,16 @@ from lineage.graph import LineageGraph, NodeKind, Relation
 from lineage.identity import decode_hyperparameter
 from lineage.render import (
     DEFAULT_SIBLING_LIMIT,
+    LABEL_LINE_CHARS,
+    NODE_WIDTH,
+    ROW_SPACING_MIN,
     RenderError,
     check_offline_html,
     render,
     render_html,
     short_label,
     tooltip_text,
+    wrap_label,
 )
 from tests.conftest import load_case
 
@@ -255,6 +260,37 @@ def test_positions_follow_dependency_layers() -> None:
     assert len(set(columns)) == len(columns)
     assert nodes["model:churn-model"]["x"] == nodes["model:shadow-model"]["x"]
     assert nodes["model:churn-model"]["y"] != nodes["model:shadow-model"]["y"]
+
+
+def test_nodes_have_fixed_width_and_no_overlap() -> None:
+    graph = _chain_graph()
+    long_name = "churn-dataset-with-a-very-long-prefix-name-2024-05-01/"
+    graph.add_node(f"s3://b/{long_name}", NodeKind.DATASET, long_name)
+    graph.add_edge("training-job:churn-xgb-0503", f"s3://b/{long_name}", Relation.TRAINED_ON)
+    html = render_html(graph, list(graph.nx.nodes))
+    nodes = _nodes_by_id(html)
+    options = _options(html)
+
+    assert options["nodes"]["widthConstraint"] == {"minimum": NODE_WIDTH, "maximum": NODE_WIDTH}
+    assert {node["shape"] for node in nodes.values()} == {"box"}
+    for node in nodes.values():
+        assert all(len(line) <= LABEL_LINE_CHARS for line in node["label"].splitlines())
+    long_node = nodes[f"s3://b/{long_name}"]
+    assert long_node["title"].splitlines()[0] == long_name
+    by_column: dict[int, list[int]] = {}
+    for node in nodes.values():
+        by_column.setdefault(node["x"], []).append(node["y"])
+    columns = sorted(by_column)
+    assert all(right - left > NODE_WIDTH for left, right in pairwise(columns))
+    for rows in by_column.values():
+        rows.sort()
+        assert all(lower - upper >= ROW_SPACING_MIN for upper, lower in pairwise(rows))
+
+
+def test_wrap_label_breaks_after_separators() -> None:
+    assert wrap_label("churn-linear-20240502-1400", 15) == "churn-linear-\n20240502-1400"
+    assert wrap_label("hyperparameters", 15) == "hyperparameters"
+    assert wrap_label("abcdefghijklmnopq", 8) == "abcdefgh\nijklmnop\nq"
 
 
 def test_layout_is_deterministic() -> None:

@@ -83,13 +83,15 @@ def render(loaded: Loaded) -> None:
         common.show_lineage_error(err, "Pick another node.")
         return
 
-    graph_column, details_column = st.columns([2, 1])
-    with graph_column:
-        common.draw_rendered(view.rendered)
-    with details_column:
+    # The graph takes the page's full width: a lineage chain is up to eight columns deep, and
+    # in two thirds of the page its labels were fitted too small to read.
+    common.draw_rendered(view.rendered)
+    fold_column, details_column = st.columns([1, 1])
+    with fold_column:
         common.show_fold_panel(view.rendered, key="explore_fold")
-        show_details(graph, focus)
         _show_stats(graph, view)
+    with details_column:
+        show_details(graph, focus)
 
 
 @st.cache_data(show_spinner="Drawing the view...", max_entries=64)

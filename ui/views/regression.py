@@ -247,17 +247,17 @@ def _show_graphs(report: RegressionReport) -> None:
         ("after", report.after, report.after_config),
     ]
     shown = [side for side in sides if side[1] is not None]
-    columns = st.columns(len(shown))
     changed = report.changed
-    for column, (side, point, config) in zip(columns, shown, strict=True):
-        with column:
-            assert point is not None
-            st.text(f"{side.capitalize()}: config {point.config_name}")
-            ids = report.lineage.get(side, [])
-            if config is None or not ids:
-                st.text("This config is not in the crawled records.")
-                continue
-            _show_frame(report.graph, ids, config, changed)
+    # One above the other, each at full width: side by side, a chain of eight columns was
+    # fitted into half the page and its labels could not be read.
+    for side, point, config in shown:
+        assert point is not None
+        st.text(f"{side.capitalize()}: config {point.config_name}")
+        ids = report.lineage.get(side, [])
+        if config is None or not ids:
+            st.text("This config is not in the crawled records.")
+            continue
+        _show_frame(report.graph, ids, config, changed)
 
 
 def _show_frame(graph: LineageGraph, ids: list[str], focus: str, changed: list[str]) -> None:
