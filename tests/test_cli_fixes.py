@@ -144,3 +144,24 @@ def test_report_placeholders_survive_merge_and_json() -> None:
     assert merged.by_account_region["111122223333/us-east-1"]["placeholders"] == {
         "Model": {"no permission": 1}}
     assert CrawlReport.from_dict(merged.to_dict()).placeholders == merged.placeholders
+
+
+# Multi-line error messages keep their line breaks.
+
+
+def test_search_syntax_error_prints_caret_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "search", 'Metrics."validation:auc" >')
+
+    lines = err.splitlines()
+    assert code == 2
+    assert "\\x0a" not in err
+    assert len(lines) == 3
+    assert lines[1].strip() == 'Metrics."validation:auc" >'
+    # The caret points just past the text, where a value is missing.
+    assert lines[2].index("^") == len(lines[1])
+
+
+def test_visible_lines_escapes_other_controls() -> None:
+    from lineage.cli.table import visible_lines
+
+    assert visible_lines("one\ntwo\x1b[31m\rthree") == "one\ntwo\\x1b[31m\\x0dthree"

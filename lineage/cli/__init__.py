@@ -17,7 +17,7 @@ from types import ModuleType
 
 from lineage import __version__
 from lineage.cli import app, crawl, impact, trace
-from lineage.cli.table import visible
+from lineage.cli.table import visible_lines
 from lineage.errors import LineageError
 
 
@@ -80,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except LineageError as err:
-        sys.stderr.write(f"lineage {args.command}: error: {visible(err)}\n")
+        # The message may span lines (a search syntax error points at a column with a caret
+        # line), so line breaks stay and every other control character is escaped.
+        sys.stderr.write(f"lineage {args.command}: error: {visible_lines(err)}\n")
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader of our output (such as `head`) went away; that is not an error.

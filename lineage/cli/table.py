@@ -25,6 +25,16 @@ def visible(value: Any) -> str:
     return "".join(_escape(char) for char in text)
 
 
+def visible_lines(value: Any) -> str:
+    """Return `value` like `visible()`, but keep its line breaks ("\\n") as line breaks.
+
+    For the tool's own multi-line messages, such as a search syntax error with a caret line
+    under the expression. Values quoted with repr() inside the message have their own line
+    breaks escaped already; any other control character is still escaped.
+    """
+    return "\n".join(visible(line) for line in str(value).split("\n"))
+
+
 def _escape(char: str) -> str:
     if unicodedata.category(char) not in _HIDDEN_CATEGORIES:
         return char
