@@ -165,3 +165,34 @@ def test_visible_lines_escapes_other_controls() -> None:
     from lineage.cli.table import visible_lines
 
     assert visible_lines("one\ntwo\x1b[31m\rthree") == "one\ntwo\\x1b[31m\\x0dthree"
+
+
+# Search tables show the properties a search filters and sorts on.
+
+
+def test_search_shows_filtered_properties(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "search",
+                       'HyperParameters.eta exists and Metrics."validation:auc" > 0.5 '
+                       'sort by Metrics."validation:auc" desc')
+
+    header = out.splitlines()[1].split()
+    assert code == 0
+    assert "HyperParameters.eta" in header
+    assert header.count("Metrics.validation:auc") == 1
+
+
+def test_filtered_names_walks_nested_expressions() -> None:
+    from lineage.cli.search import filtered_names
+
+    expression = {
+        "Filters": [{"Name": "Tags.Project", "Operator": "Equals", "Value": "churn"}],
+        "NestedFilters": [{"NestedPropertyName": "InputDataConfig", "Filters": [
+            {"Name": "InputDataConfig.ChannelName", "Operator": "Equals", "Value": "train"}]}],
+        "SubExpressions": [{"Filters": [
+            {"Name": "Tags.Project", "Operator": "Exists"},
+            {"Name": "HyperParameters.eta", "Operator": "Exists"}]}],
+    }
+
+    assert filtered_names(expression) == [
+        "Tags.Project", "InputDataConfig.ChannelName", "HyperParameters.eta"]
+    assert filtered_names(None) == []

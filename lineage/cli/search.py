@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,8 @@ def run_search(args: argparse.Namespace) -> int:
     else:
         say(f"Source: {loaded.description}")
         resource = request["Resource"]
-        columns = result_columns(resource, request.get("SortBy"), args.columns)
+        columns = result_columns(resource, request.get("SortBy"), args.columns,
+                                 filtered=filtered_names(request.get("SearchExpression")))
         records = [item[resource] for item in response["Results"]]
         rows = [[display_text(resource, record, name) for name in columns] for record in records]
         if rows:
@@ -148,15 +150,41 @@ def run_search(args: argparse.Namespace) -> int:
     return 0 if response["TotalHits"]["Value"] else EXIT_NO_MATCH
 
 
-def result_columns(resource: str, sort_by: str | None, extra: str | None) -> list[str]:
-    """Return the table columns: the resource's defaults, the sort property, then extras."""
+def result_columns(
+    resource: str, sort_by: str | None, extra: str | None, filtered: Sequence[str] = ()
+) -> list[str]:
+    """Return the table columns: the resource's defaults, the properties the search filters
+    on, the sort property, then extras. Each name appears once."""
     columns = list(DEFAULT_COLUMNS[resource])
-    wanted = [sort_by] if sort_by else []
+    wanted = list(filtered)
+    wanted += [sort_by] if sort_by else []
     wanted += [name.strip() for name in (extra or "").split(",") if name.strip()]
     for name in wanted:
         if name not in columns:
             columns.append(name)
     return columns
+
+
+def filtered_names(expression: Any) -> list[str]:
+    """Return the property names a SearchExpression filters on, in order of appearance.
+
+    Walks Filters, NestedFilters and SubExpressions. Malformed parts are skipped here, because
+    the search itself rejects them with a message.
+    """
+    names: list[str] = []
+    if not isinstance(expression, dict):
+        return names
+    filters = list(expression.get("Filters") or [])
+    for nested in expression.get("NestedFilters") or []:
+        if isinstance(nested, dict):
+            filters += nested.get("Filters") or []
+    for item in filters:
+        name = item.get("Name") if isinstance(item, dict) else None
+        if isinstance(name, str) and name not in names:
+            names.append(name)
+    for sub_expression in expression.get("SubExpressions") or []:
+        names += [name for name in filtered_names(sub_expression) if name not in names]
+    return names
 
 
 def run_suggest(args: argparse.Namespace) -> int:
