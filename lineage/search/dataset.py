@@ -39,10 +39,14 @@ class DatasetCheck:
         return f"{len(jobs)} job(s) read {self.location}. Checked {self.coverage}."
 
 
-def verify_dataset(result: CrawlResult, location: str) -> DatasetCheck:
+def verify_dataset(
+    result: CrawlResult, location: str, *, crawled_at: str | None = None
+) -> DatasetCheck:
     """List training and processing job inputs under or covering an S3 location.
 
-    Prefix inputs match as key-name prefixes (see `lineage.identity.match_s3`). Raises
+    Prefix inputs match as key-name prefixes (see `lineage.identity.match_s3`). `crawled_at`
+    is the time stated as the crawl's, when it differs from the report's finish time: a replayed
+    recording finishes when it is loaded but was crawled at its `recorded_at`. Raises
     InvalidURIError when `location` is not an S3 location.
     """
     query = parse_s3_uri(location)
@@ -55,7 +59,7 @@ def verify_dataset(result: CrawlResult, location: str) -> DatasetCheck:
         match = match_s3(query, recorded, recorded_is_prefix=data_type == "S3Prefix")
         if match is not None:
             uses.append(DatasetUse(job_kind, job_name, channel, uri, data_type, match.value))
-    return DatasetCheck(query.uri, tuple(uses), _coverage(result))
+    return DatasetCheck(query.uri, tuple(uses), _coverage(result, crawled_at))
 
 
 def _inputs(result: CrawlResult) -> Iterator[tuple[str, str, str, str, str]]:
@@ -82,7 +86,7 @@ def _get(value: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
     return value
 
 
-def _coverage(result: CrawlResult) -> str:
+def _coverage(result: CrawlResult, crawled_at: str | None) -> str:
     report = result.report
     training = len(result.of(RecordKind.TRAINING_JOB))
     processing = len(result.of(RecordKind.PROCESSING_JOB))
@@ -91,7 +95,9 @@ def _coverage(result: CrawlResult) -> str:
         text += f" in account(s) {', '.join(report.accounts)}"
     if report.regions:
         text += f", region(s) {', '.join(report.regions)}"
-    if report.finished:
+    if crawled_at:
+        text += f", crawled {crawled_at}"
+    elif report.finished:
         text += f", crawled {report.finished.isoformat()}"
     if report.denied:
         text += f"; not readable: {', '.join(report.denied)}"

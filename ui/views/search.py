@@ -240,7 +240,10 @@ def _verify_dataset(loaded: Loaded) -> None:
     if not location.strip():
         return
     try:
-        check = verify_dataset(loaded.result, location.strip())
+        # The crawl time the Impact page states: a recording's recorded_at or the snapshot's
+        # time, not the moment the app replayed it.
+        crawled_at = loaded.graph.meta.get("coverage", {}).get("crawled_at")
+        check = verify_dataset(loaded.result, location.strip(), crawled_at=crawled_at)
     except LineageError as err:
         common.show_lineage_error(err, "Enter an `s3://bucket/key` URI or an https S3 URL.")
         return

@@ -1,0 +1,34 @@
+"""The Search page over the bundled sample account: crawl time and search errors as shown."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE_TIMEOUT_S = 60
+# The sample's newest recording was crawled at this time; the Impact page and the CLI state it.
+SAMPLE_CRAWLED_AT = "2024-06-13T06:00:00"
+
+
+def _page() -> None:
+    from lineage.source import load
+    from ui.views import search
+
+    search.render(load())
+
+
+@pytest.fixture
+def app() -> AppTest:
+    at = AppTest.from_function(_page, default_timeout=PAGE_TIMEOUT_S)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_verify_dataset_states_recording_time(app: AppTest) -> None:
+    app.text_input(key="search_dataset").input("s3://example-ml-data/churn/").run()
+
+    assert not app.exception
+    summaries = [t.value for t in app.text if "read s3://example-ml-data/churn/" in t.value]
+    assert len(summaries) == 1
+    assert f"crawled {SAMPLE_CRAWLED_AT}" in summaries[0]
