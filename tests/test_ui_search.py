@@ -32,3 +32,16 @@ def test_verify_dataset_states_recording_time(app: AppTest) -> None:
     summaries = [t.value for t in app.text if "read s3://example-ml-data/churn/" in t.value]
     assert len(summaries) == 1
     assert f"crawled {SAMPLE_CRAWLED_AT}" in summaries[0]
+
+
+def test_syntax_error_shows_error_and_caret(app: AppTest) -> None:
+    app.radio(key="search_mode").set_value("Text").run()
+    app.text_input(key="search_text").input("TrainingJobStatus = ").run()
+
+    assert not app.exception
+    assert len(app.error) == 1
+    assert "expected a value" in app.error[0].value
+    blocks = [block.value for block in app.code if "^" in block.value]
+    assert len(blocks) == 1
+    assert blocks[0].splitlines()[-1].strip() == "^"
+    assert "TrainingJobStatus = " in blocks[0]

@@ -85,7 +85,7 @@ def _request_from_inputs(index: SearchIndex, resource: str) -> dict[str, Any] | 
                 # Property names come from the crawled records (tag keys, metric names).
                 st.caption("As text: " + common.escape_markdown(format_expression(expression)))
     except LineageError as err:
-        st.code(str(err), language=None)
+        _show_search_error(err)
         return None
 
     sort_column, order_column = st.columns([3, 1])
@@ -97,6 +97,16 @@ def _request_from_inputs(index: SearchIndex, resource: str) -> dict[str, Any] | 
         request["SortBy"] = sort_by
     request.setdefault("SortOrder", order)
     return request
+
+
+def _show_search_error(err: LineageError) -> None:
+    # A syntax error's message is followed by the search text and a caret under the failing
+    # column. The error box states the message; the monospace block keeps the caret aligned.
+    message = str(err)
+    headline = message.partition("\n")[0]
+    st.error("Invalid search: " + common.escape_markdown(headline))
+    if "\n" in message:
+        st.code(message, language=None)
 
 
 def _criteria(index: SearchIndex, resource: str, names: list[str]) -> dict[str, Any] | None:
@@ -143,7 +153,7 @@ def _show_results(loaded: Loaded, index: SearchIndex, resource: str,
     try:
         records, total = _all_results(index, request)
     except LineageError as err:
-        st.code(str(err), language=None)
+        _show_search_error(err)
         return
 
     st.text(f"{total} matching {resource} records.")
