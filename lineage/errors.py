@@ -33,7 +33,8 @@ class NodeNotFoundError(LineageError, KeyError):
         if self.suggestions:
             message += "; did you mean: " + ", ".join(self.suggestions) + "?"
         else:
-            message += "; list node names with `lineage trace --help` or search the graph"
+            message += ("; list node names with `lineage list` (add --kind KIND for one kind, "
+                        "and the same --recording or --db)")
         super().__init__(message)
 
     def __str__(self) -> str:

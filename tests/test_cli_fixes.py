@@ -196,3 +196,45 @@ def test_filtered_names_walks_nested_expressions() -> None:
     assert filtered_names(expression) == [
         "Tags.Project", "InputDataConfig.ChannelName", "HyperParameters.eta"]
     assert filtered_names(None) == []
+
+
+# `lineage list` prints the names that trace accepts.
+
+
+def test_list_kind_prints_only_that_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list", "--kind", "endpoint", "--recording", case_path("C15"),
+                       "--json")
+
+    nodes = json.loads(out)["nodes"]
+    assert code == 0
+    assert {node["kind"] for node in nodes} == {"endpoint"}
+    assert {"ep-failed", "ep-updating"} <= {node["label"] for node in nodes}
+
+
+def test_list_ids_resolve_in_trace(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list", "--recording", case_path("C06"), "--json")
+    nodes = json.loads(out)["nodes"]
+    graph = load(recording=case_path("C06")).graph
+
+    assert code == 0
+    assert len(nodes) == len(graph)
+    for node in nodes:
+        assert graph.find(node["id"]) == node["id"]
+
+
+def test_list_table_and_empty_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "list", "--recording", case_path("C06"))
+    assert code == 0
+    assert "llm-ft-0501-model" in out
+
+    code, out, _ = run(capsys, "list", "--kind", "endpoint", "--recording", case_path("C06"))
+    assert code == 1
+    assert "No endpoint node" in out
+
+
+def test_unknown_node_hint_names_list_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "trace", "no-such-node-zzz", "--recording", case_path("C06"))
+
+    assert code == 2
+    assert "`lineage list`" in err
+    assert "trace --help" not in err

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from lineage import __version__
-from lineage.cli import app, crawl, impact, trace
+from lineage.cli import app, crawl, impact, listing, trace
 from lineage.cli.table import visible_lines
 from lineage.errors import LineageError
 
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log progress to stderr (-vv for debug detail)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (crawl, trace, impact, search, regression, app):
+    for module in (crawl, trace, impact, listing, search, regression, app):
         if module is not None:
             module.register(subparsers)
     return parser

@@ -12,15 +12,17 @@ from lineage.cli.table import _HIDDEN_CATEGORIES, visible
 from lineage.source import Loaded, load
 
 
-def add_source_options(parser: argparse.ArgumentParser) -> None:
+def add_source_options(
+    parser: argparse.ArgumentParser,
+    json_help: str = 'print JSON with "nodes" and "edges" instead of tables',
+) -> None:
     """Add --recording, --db and --json to a query command."""
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--recording", metavar="FILE",
                         help="crawl this recording in memory instead of reading the sample data")
     source.add_argument("--db", metavar="PATH",
                         help="read the newest snapshot of this store (written by `lineage crawl`)")
-    parser.add_argument("--json", action="store_true",
-                        help='print JSON with "nodes" and "edges" instead of tables')
+    parser.add_argument("--json", action="store_true", help=json_help)
 
 
 def load_source(args: argparse.Namespace) -> Loaded:
