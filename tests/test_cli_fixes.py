@@ -238,3 +238,38 @@ def test_unknown_node_hint_names_list_command(capsys: pytest.CaptureFixture[str]
     assert code == 2
     assert "`lineage list`" in err
     assert "trace --help" not in err
+
+
+# Counts agree in number with their nouns.
+
+
+@pytest.mark.parametrize(("count", "noun", "plural", "expected"), [
+    (0, "record", None, "0 records"),
+    (1, "record", None, "1 record"),
+    (2, "record", None, "2 records"),
+    (1, "retry", "retries", "1 retry"),
+    (3, "retry", "retries", "3 retries"),
+])
+def test_counted_matches_number(count: int, noun: str, plural: str | None,
+                                expected: str) -> None:
+    from lineage.cli.common import counted
+
+    assert counted(count, noun, plural) == expected
+
+
+def test_crawl_summary_singular_counts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "crawl", "--recording", denied_model_recording(tmp_path),
+                       "--db", str(tmp_path / "store.sqlite"))
+
+    summary = out.splitlines()[0]
+    assert code == 0
+    assert "2 records, 1 placeholder (named but not described), 3 calls, 0 retries" in summary
+
+
+def test_search_summary_singular(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "search", "TrainingJobName = fraud-xgb-20240612-1400")
+
+    assert code == 0
+    assert "1 of 1 matching TrainingJob record shown." in out

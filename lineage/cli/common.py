@@ -69,6 +69,14 @@ def emit(block: str, out: TextIO | None = None) -> None:
     stream.write(block + "\n")
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """Return "1 record" or "2 records": the count with the noun in the matching number.
+
+    `plural` defaults to `noun` + "s"; give it for other forms, such as "retries".
+    """
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def ref_text(ref: Any) -> str:
     """Return a node reference's label, with its placeholder status when it has one."""
     if ref is None:

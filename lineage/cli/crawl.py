@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from lineage.cli.common import emit, print_json, say, section
+from lineage.cli.common import counted, emit, print_json, say, section
 from lineage.cli.table import format_table
 from lineage.crawl import cloudtrail
 from lineage.crawl.cloudtrail import WithCloudTrail
@@ -395,12 +395,13 @@ def _placeholder_count(report: CrawlReport) -> int:
 def _print_report(result: CrawlResult) -> None:
     report: CrawlReport = result.report
     placeholders = _placeholder_count(report)
-    summary = f"{sum(report.counts.values())} records"
+    summary = counted(sum(report.counts.values()), "record")
     if placeholders:
-        summary += f", {placeholders} placeholders (named but not described)"
+        summary += f", {counted(placeholders, 'placeholder')} (named but not described)"
     say(f"Crawled {', '.join(report.accounts) or 'unknown account'} in "
         f"{', '.join(report.regions) or 'unknown region'}: {summary}, "
-        f"{report.total_calls} calls, {report.retries} retries, {report.throttled} throttled")
+        f"{counted(report.total_calls, 'call')}, {counted(report.retries, 'retry', 'retries')}, "
+        f"{report.throttled} throttled")
 
     rows = _count_rows(report)
     if rows:

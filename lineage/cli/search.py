@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from lineage.cli.common import emit, load_source, print_json, say
+from lineage.cli.common import counted, emit, load_source, print_json, say
 from lineage.cli.table import format_table
 from lineage.errors import LineageError, SearchError
 from lineage.search import RESOURCE_KINDS, SearchIndex, get_search_suggestions, parse_query
@@ -144,7 +144,7 @@ def run_search(args: argparse.Namespace) -> int:
         if rows:
             emit(format_table(columns, rows))
         total = response["TotalHits"]["Value"]
-        say(f"{len(rows)} of {total} matching {resource} records shown.")
+        say(f"{len(rows)} of {counted(total, f'matching {resource} record')} shown.")
         if "NextToken" in response:
             say(f"More results: repeat with --next-token {response['NextToken']}")
     return 0 if response["TotalHits"]["Value"] else EXIT_NO_MATCH
