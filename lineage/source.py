@@ -102,7 +102,8 @@ def load_sample(folder: Path = SAMPLE_DIR, as_of: AsOfArgument = None) -> Loaded
         document = load_recording(path)
         client = RecordingClient(document, source=str(path))
         result = crawl(client, seeds=crawl_seeds(document), account=client.account,
-                       region=client.region, **cloudtrail_options(document, path))
+                       region=client.region, **cloudtrail_options(document, path),
+                       **tag_options(document))
         memory.save(result, source=f"recording {path.name}",
                     taken_at=recorded_at(document, path))
 
@@ -175,6 +176,17 @@ def cloudtrail_options(document: dict[str, Any], path: Path) -> dict[str, Any]:
     return {"cloudtrail": True, "cloudtrail_until": recorded_at(document, path)}
 
 
+def tag_options(document: dict[str, Any]) -> dict[str, Any]:
+    """Return the `crawl()` arguments that read tags, when the recording has list_tags responses.
+
+    Records read with describe carry no tags, so a recording of a crawl that listed and
+    described resources keeps them only in its list_tags responses.
+    """
+    if "list_tags" not in document["responses"]:
+        return {}
+    return {"fetch_tags": True}
+
+
 def crawl_seeds(document: dict[str, Any]) -> list[tuple[RecordKind, str]] | None:
     """Return the seeds to crawl a recording from, or None for a full crawl.
 
@@ -196,7 +208,7 @@ def _load_recording(path: Path) -> Loaded:
     seeds = crawl_seeds(document)
     logger.info("crawling recording %s (%s)", path, "seeded" if seeds else "full")
     result = crawl(client, seeds=seeds, account=client.account, region=client.region,
-                   **cloudtrail_options(document, path))
+                   **cloudtrail_options(document, path), **tag_options(document))
     graph = build_graph(result)
 
     recorded_at = document.get("recorded_at")
