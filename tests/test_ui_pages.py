@@ -175,3 +175,20 @@ def test_impact_invalid_uri_shows_error() -> None:
     assert not at.exception
     assert len(at.error) == 1
     assert "ftp" in _unescape(at.error[0].value)
+
+
+def test_impact_status_column_from_attrs() -> None:
+    at = _page_test("impact").run()
+    at.text_input(key="impact_uri").input(s3("data/train/")).run()
+
+    assert not at.exception
+    tables = [frame.value for frame in at.dataframe]
+    statuses = [set(table["status"]) for table in tables if "status" in table.columns]
+    assert any("Completed" in values for values in statuses)
+    assert any("InService" in values for values in statuses)
+    # Models and artifacts have no status, so their tables have no status column.
+    model_tables = [
+        table for table in tables if "kind" in table.columns and set(table["kind"]) == {"model"}
+    ]
+    assert model_tables
+    assert all("status" not in table.columns for table in model_tables)

@@ -6,6 +6,8 @@ tables, and the graph is bounded like the Explore page's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import streamlit as st
 
 from lineage.errors import LineageError
@@ -57,13 +59,30 @@ def cached_impact(_graph: LineageGraph, graph_key: str, uri: str) -> ImpactResul
     return impact(_graph, uri)
 
 
-def _ref_row(ref: NodeRef) -> dict[str, str | None]:
-    return {
-        "name": ref.label,
-        "kind": common.kind_title(ref.kind),
-        "status": ref.status,
-        "id": ref.id,
-    }
+def _node_status(graph: LineageGraph, ref: NodeRef) -> str | None:
+    # A placeholder's status (not found, access denied) first, else the resource's own status
+    # (TrainingJobStatus, EndpointStatus), which models, artifacts and configs do not have.
+    if ref.status:
+        return ref.status
+    status = graph.node(ref.id).get("status") if ref.id in graph.nx else None
+    return str(status) if status else None
+
+
+def _ref_rows(graph: LineageGraph, refs: Iterable[NodeRef]) -> list[dict[str, str | None]]:
+    """Build one table row per node; the status column is left out when no node has one."""
+    rows: list[dict[str, str | None]] = [
+        {
+            "name": ref.label,
+            "kind": common.kind_title(ref.kind),
+            "status": _node_status(graph, ref),
+            "id": ref.id,
+        }
+        for ref in refs
+    ]
+    if not any(row["status"] for row in rows):
+        for row in rows:
+            del row["status"]
+    return rows
 
 
 def show_result(loaded: Loaded, result: ImpactResult) -> None:
@@ -99,7 +118,12 @@ def show_result(loaded: Loaded, result: ImpactResult) -> None:
         st.subheader("Endpoints serving affected configs")
         common.show_paged_table(
             [
-                {"endpoint": item.endpoint.label, "config": item.config.label, "state": item.state}
+                {
+                    "endpoint": item.endpoint.label,
+                    "status": _node_status(loaded.graph, item.endpoint),
+                    "config": item.config.label,
+                    "state": item.state,
+                }
                 for item in result.endpoints
             ],
             key="impact_endpoints_page",
@@ -107,14 +131,16 @@ def show_result(loaded: Loaded, result: ImpactResult) -> None:
     if result.unused_configs:
         st.subheader("Affected configs no crawled endpoint uses")
         common.show_paged_table(
-            [_ref_row(ref) for ref in result.unused_configs], key="impact_unused_page"
+            _ref_rows(loaded.graph, result.unused_configs), key="impact_unused_page"
         )
 
     for group, title in GROUP_TITLES.items():
         refs = result.downstream.get(group) or []
         if refs:
             st.subheader(f"{title} ({len(refs)})")
-            common.show_paged_table([_ref_row(ref) for ref in refs], key=f"impact_{group}_page")
+            common.show_paged_table(
+                _ref_rows(loaded.graph, refs), key=f"impact_{group}_page"
+            )
 
     if result.possible:
         st.subheader("Possible matches through unread manifests")
@@ -130,9 +156,10 @@ def show_result(loaded: Loaded, result: ImpactResult) -> None:
             ],
             key="impact_possible_page",
         )
-        possible_rows = [
-            _ref_row(ref) for refs in result.possible_downstream.values() for ref in refs
-        ]
+        possible_rows = _ref_rows(
+            loaded.graph,
+            [ref for refs in result.possible_downstream.values() for ref in refs],
+        )
         if possible_rows:
             st.text("Made from those jobs:")
             common.show_paged_table(possible_rows, key="impact_possible_downstream_page")
