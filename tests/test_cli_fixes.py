@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lineage.cli import main
+from lineage.graph import NodeKind
 from lineage.source import crawl_seeds, load
 from tests.conftest import CASES_DIR, load_case
 
@@ -273,3 +274,88 @@ def test_search_summary_singular(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert code == 0
     assert "1 of 1 matching TrainingJob record shown." in out
+
+
+# Trace output states what --json has: statuses, errors, digests, approval and notes.
+
+
+def test_trace_endpoint_without_variants_prints_no_rows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "trace", "ep-failed", "--recording", case_path("C15"))
+
+    endpoint_part = out[out.index("Endpoint ep-failed"):]
+    assert code == 0
+    assert "(unknown)" not in out
+    assert "Last failure: The primary container" in endpoint_part
+    assert "variant  role" not in endpoint_part
+    assert "Variant " not in endpoint_part
+
+
+def test_trace_pending_config_unread_has_note(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "trace", "ep-updating", "--recording", case_path("C15"))
+
+    assert code == 0
+    assert "(unknown)" not in out
+    assert "pending endpoint config cfg-b: no permission" in out
+
+
+def test_endpoint_trace_names_pending_variants() -> None:
+    from lineage.queries.trace import endpoint_trace
+
+    graph = load(recording=case_path("C15")).graph
+    endpoint_id = graph.resolve("ep-updating")
+    graph.node(endpoint_id)["pending_variants"] = [{"name": "AllTraffic", "weight": 1.0}]
+
+    pending = [variant for variant in endpoint_trace(graph, endpoint_id).variants
+               if variant.pending]
+    assert [variant.name for variant in pending] == ["AllTraffic"]
+
+
+def test_trace_prints_deployed_image_digest(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "trace", "legacy-ep", "--recording", case_path("C14"))
+
+    assert code == 0
+    assert "deployed image 111122223333.dkr.ecr.us-east-1.amazonaws.com/legacy:3" in out
+    assert "legacy@sha256:" in out
+
+
+def test_trace_other_account_package_explained(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "trace", "vendor-sentiment", "--recording", case_path("C19"))
+
+    assert code == 0
+    assert "model package in account 444455556666" in out
+    assert "made outside the crawled accounts" in out
+    assert "does not exist." in out
+
+
+def test_trace_config_notes_inference_components(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "trace", "cfg-ic", "--recording", case_path("C16"))
+
+    assert code == 0
+    assert "models via inference components" in out
+
+
+def test_trace_model_package_approval_status() -> None:
+    from lineage.queries.trace import node_notes
+
+    graph = load().graph
+    packages = [node_id for node_id in graph.nodes_of_kind(NodeKind.MODEL_PACKAGE)
+                if graph.node(node_id).get("approval_status")]
+
+    assert packages
+    for node_id in packages:
+        status = graph.node(node_id)["approval_status"]
+        assert f"approval status {status}" in node_notes(graph, node_id)
+
+
+def test_trace_depth_limits_variant_detail(capsys: pytest.CaptureFixture[str]) -> None:
+    code, limited, _ = run(capsys, "trace", "churn-prod", "--depth", "1")
+    code_full, full, _ = run(capsys, "trace", "churn-prod")
+
+    assert code == 0
+    assert code_full == 0
+    assert "champion" in limited
+    assert "Variant champion" not in limited
+    assert "use --depth" in limited
+    assert "Variant champion" in full

@@ -15,10 +15,19 @@ from lineage.cli.common import (
     section,
 )
 from lineage.cli.table import format_table
-from lineage.graph import NodeKind
+from lineage.crawl.result import PlaceholderStatus
+from lineage.graph import LineageGraph, NodeKind
 from lineage.identity import is_framework_hyperparameter
 from lineage.queries.export import subgraph_json
-from lineage.queries.trace import DIRECTIONS, EndpointTrace, TraceResult, endpoint_trace, trace
+from lineage.queries.trace import (
+    DIRECTIONS,
+    OUTSIDE_ACCOUNT_NOTE,
+    EndpointTrace,
+    TraceResult,
+    endpoint_trace,
+    node_notes,
+    trace,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -63,8 +72,11 @@ def run(args: argparse.Namespace) -> int:
 
     say(f"Source: {loaded.description}")
     _print_trace(result)
+    _print_node_notes(graph, result)
     if endpoint is not None:
-        _print_endpoint(endpoint)
+        chain_length = max(graph.upstream(result.root.id).values(), default=0)
+        _print_endpoint(endpoint, details=args.depth is None or args.depth >= chain_length,
+                        chain_length=chain_length)
     return 0
 
 
@@ -78,12 +90,25 @@ def _print_trace(result: TraceResult) -> None:
     emit(format_table(["distance", "kind", "name", "placeholder", "id"], rows))
 
 
-def _print_endpoint(result: EndpointTrace) -> None:
+def _print_node_notes(graph: LineageGraph, result: TraceResult) -> None:
+    """Print what the table has no column for: placeholder errors, approval, node notes."""
+    notes = [(traced.node, note) for traced in result.nodes
+             for note in node_notes(graph, traced.node.id)]
+    if not notes:
+        return
+    section("Notes")
+    for node, note in notes:
+        say(f"  {node.kind} {node.label}: {note}")
+
+
+def _print_endpoint(result: EndpointTrace, details: bool = True, chain_length: int = 0) -> None:
     section(f"Endpoint {result.endpoint.label}: status {result.status or 'unknown'}")
     if result.failure_reason:
         say(f"Last failure: {result.failure_reason}")
     for note in result.notes:
         say(f"Note: {note}")
+    if not result.variants:
+        return
 
     rows = []
     for variant in result.variants:
@@ -99,6 +124,10 @@ def _print_endpoint(result: EndpointTrace) -> None:
         ))
     emit(format_table(["variant", "role", "config", "weight", "capacity", "model", "mode"], rows))
 
+    if not details:
+        say(f"Variant details reach {chain_length} edges upstream; use --depth "
+            f"{chain_length} or no --depth to print them.")
+        return
     for variant in result.variants:
         _print_variant_detail(variant)
 
@@ -110,11 +139,14 @@ def _print_variant_detail(variant: Any) -> None:
     section(title)
     for note in variant.notes:
         say(f"  Note: {note}")
+    for image in variant.deployed_images:
+        say(f"  deployed image {image.get('specified') or '(unknown)'}, resolved to "
+            f"{image.get('resolved') or '(unknown)'}")
     for number, container in enumerate(variant.containers, start=1):
         name = container.hostname or f"container {number}"
         say(f"  {name}: image {container.image or '(none)'}")
         if container.model_package is not None:
-            say(f"    model package {ref_text(container.model_package)}")
+            _print_package(container)
         if container.note:
             say(f"    Note: {container.note}")
         for artifact in container.artifacts:
@@ -123,6 +155,18 @@ def _print_variant_detail(variant: Any) -> None:
                 say(f"      {artifact.note}")
             for producer in artifact.producers:
                 _print_producer(producer)
+
+
+def _print_package(container: Any) -> None:
+    package = container.model_package
+    line = f"    model package {ref_text(package)}"
+    if container.model_package_approval:
+        line += f", approval status {container.model_package_approval}"
+    say(line)
+    if package.status == PlaceholderStatus.OTHER_ACCOUNT.value:
+        say(f"      {OUTSIDE_ACCOUNT_NOTE}")
+    if package.reason:
+        say(f"      error: {package.reason}")
 
 
 def _print_producer(producer: Any) -> None:

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from lineage.crawl.result import PlaceholderStatus
 from lineage.errors import InvalidURIError, LineageError
 from lineage.graph import LineageGraph, NodeKind, Relation
 from lineage.identity import artifact_uri, decode_hyperparameter
@@ -38,6 +39,8 @@ TRACE_KIND_ORDER = (
 )
 
 NO_PRODUCER_NOTE = "no training job found for this artifact in the crawled account"
+OUTSIDE_ACCOUNT_NOTE = ("made outside the crawled accounts, so its training job and data are "
+                        "not traced")
 
 
 # --- trace ----------------------------------------------------------------------------------
@@ -204,6 +207,7 @@ class ContainerTrace:
     model_package: NodeRef | None
     artifacts: list[ArtifactTrace]
     note: str | None = None
+    model_package_approval: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -211,6 +215,7 @@ class ContainerTrace:
             "image": self.image,
             "model_data_url": self.model_data_url,
             "model_package": self.model_package.to_dict() if self.model_package else None,
+            "model_package_approval": self.model_package_approval,
             "artifacts": [artifact.to_dict() for artifact in self.artifacts],
             "note": self.note,
         }
@@ -233,6 +238,8 @@ class VariantTrace:
     model_mode: str | None
     containers: list[ContainerTrace]
     notes: list[str] = field(default_factory=list)
+    # DescribeEndpoint DeployedImages: {"specified": image, "resolved": image@digest}.
+    deployed_images: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -251,6 +258,7 @@ class VariantTrace:
             "model_mode": self.model_mode,
             "containers": [container.to_dict() for container in self.containers],
             "notes": list(self.notes),
+            "deployed_images": jsonable(self.deployed_images),
         }
 
 
@@ -304,11 +312,20 @@ def endpoint_trace(graph: LineageGraph, endpoint: str) -> EndpointTrace:
     endpoint_variants = {
         str(variant.get("name")): variant for variant in attrs.get("variants") or []
     }
+    # NOTE: the endpoint mapper does not store PendingDeploymentSummary's variant names yet.
+    # Until it sets `pending_variants`, an unreadable pending config gets a note, not rows.
+    pending_variants = {
+        str(variant.get("name")): variant for variant in attrs.get("pending_variants") or []
+    }
     variants: list[VariantTrace] = []
-    for config_id in live:
-        variants += _config_variants(graph, config_id, endpoint_variants, pending=False)
-    for config_id in pending:
-        variants += _config_variants(graph, config_id, {}, pending=True)
+    for config_id, values, is_pending in (
+        [(config_id, endpoint_variants, False) for config_id in live]
+        + [(config_id, pending_variants, True) for config_id in pending]
+    ):
+        found = _config_variants(graph, config_id, values, pending=is_pending)
+        variants += found
+        if not found:
+            notes.append(_unread_config_note(graph, config_id, is_pending))
     for component_id in _targets(graph, endpoint_id, Relation.HOSTS):
         variants.append(_component_variant(graph, component_id))
 
@@ -321,6 +338,44 @@ def endpoint_trace(graph: LineageGraph, endpoint: str) -> EndpointTrace:
         variants=variants,
         notes=notes,
     )
+
+
+def _unread_config_note(graph: LineageGraph, config_id: str, pending: bool) -> str:
+    config = node_ref(graph, config_id)
+    which = "pending endpoint config" if pending else "endpoint config"
+    problem = config.status or "declares no variants"
+    note = f"{which} {config.label}: {problem}"
+    if config.reason:
+        note += f" ({config.reason})"
+    if pending:
+        return note + "; its variants and models are unknown"
+    return note + "; the endpoint reports no variants for it, so its models are unknown"
+
+
+def node_notes(graph: LineageGraph, node_id: str) -> list[str]:
+    """Return facts about a node that a trace table has no column for.
+
+    Covers why a placeholder or external node has no full record (with the error text), the
+    approval status of a model package, and a node's own `note` (such as an endpoint config
+    whose models are attached by inference components).
+    """
+    attrs = graph.node(node_id)
+    ref = node_ref(graph, node_id)
+    notes: list[str] = []
+    kind = str(attrs.get("ref_kind") or ref.kind).replace("_", " ")
+    if ref.status == PlaceholderStatus.OTHER_ACCOUNT.value:
+        account = attrs.get("account")
+        where = f" in account {account}" if account else ""
+        notes.append(f"{kind}{where}, {OUTSIDE_ACCOUNT_NOTE}")
+    elif ref.status:
+        notes.append(f"{kind} not read: {ref.status}")
+    if ref.reason:
+        notes.append(f"error: {ref.reason}")
+    if attrs.get("approval_status"):
+        notes.append(f"approval status {_text(attrs['approval_status'])}")
+    if attrs.get("note"):
+        notes.append(str(attrs["note"]))
+    return notes
 
 
 def _targets(graph: LineageGraph, node_id: str, *relations: Relation) -> list[str]:
@@ -361,8 +416,6 @@ def _config_variants(
     for name, (model_id, shadow) in sorted(models.items()):
         if name not in seen:
             result.append(_variant(graph, name, config_ref, {}, model_id, shadow, pending))
-    if not result and config_ref.status:
-        result.append(_variant(graph, "(unknown)", config_ref, {}, None, False, pending))
     return result
 
 
@@ -400,6 +453,7 @@ def _variant(
         model_mode=model_mode,
         containers=containers,
         notes=notes,
+        deployed_images=list(values.get("deployed_images") or []),
     )
 
 
@@ -483,6 +537,9 @@ def _container(
         model_package=node_ref(graph, package_id) if package_id else None,
         artifacts=[_artifact(graph, artifact_id) for artifact_id in artifacts],
         note=note,
+        model_package_approval=(
+            _text(graph.node(package_id).get("approval_status")) if package_id else None
+        ),
     )
 
 
