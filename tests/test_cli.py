@@ -77,8 +77,8 @@ def test_trace_endpoint_prints_variants(capsys):
     assert code == 0
     assert "Endpoint ep-updating: status Updating" in out
     assert "AllTraffic  production" in out
-    # The pending config cfg-b could not be read, so it gets a note instead of a variant row.
-    assert "pending endpoint config cfg-b" in out
+    # The pending config cfg-b could not be read; PendingDeploymentSummary still names its variant.
+    assert "AllTraffic  production (pending)  cfg-b" in out
 
 
 def test_trace_endpoint_json_has_endpoint_trace(capsys):

@@ -293,12 +293,13 @@ def test_trace_endpoint_without_variants_prints_no_rows(
     assert "Variant " not in endpoint_part
 
 
-def test_trace_pending_config_unread_has_note(capsys: pytest.CaptureFixture[str]) -> None:
+def test_trace_pending_config_unread_names_variant(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "trace", "ep-updating", "--recording", case_path("C15"))
 
     assert code == 0
     assert "(unknown)" not in out
-    assert "pending endpoint config cfg-b: no permission" in out
+    assert "AllTraffic  production (pending)  cfg-b" in out
+    assert "the model is unknown" in out
 
 
 def test_endpoint_trace_names_pending_variants() -> None:
@@ -306,11 +307,11 @@ def test_endpoint_trace_names_pending_variants() -> None:
 
     graph = load(recording=case_path("C15")).graph
     endpoint_id = graph.resolve("ep-updating")
-    graph.node(endpoint_id)["pending_variants"] = [{"name": "AllTraffic", "weight": 1.0}]
 
     pending = [variant for variant in endpoint_trace(graph, endpoint_id).variants
                if variant.pending]
     assert [variant.name for variant in pending] == ["AllTraffic"]
+    assert graph.node(endpoint_id)["pending_variants"][0]["status"] == "Creating"
 
 
 def test_trace_prints_deployed_image_digest(capsys: pytest.CaptureFixture[str]) -> None:

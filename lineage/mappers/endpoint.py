@@ -52,6 +52,7 @@ def map_endpoint(record: dict[str, Any]) -> Fragment:
         update_failed=bool(failure) and status == "InService",
         config_name=config_name,
         pending_config_name=pending_name,
+        pending_variants=_pending_variants(pending),
         variants=[v for v in variants if v is not None],
         data_capture=capture_uri,
         created=record.get("CreationTime"),
@@ -72,6 +73,23 @@ def map_endpoint(record: dict[str, Any]) -> Fragment:
         if captured is not None:
             fragment.edge(captured, me.id, Relation.PRODUCED_BY, channel="data capture")
     return fragment
+
+
+def _pending_variants(pending: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the variants an update in progress deploys, as PendingDeploymentSummary names them.
+
+    The summary carries names and per-variant status but not the models. When the pending
+    config cannot be read, this list is all the trace has.
+    """
+    result: list[dict[str, Any]] = []
+    for value in as_list(pending.get("ProductionVariants")):
+        variant = _variant(value, shadow=False)
+        if variant is None:
+            continue
+        statuses = [text(as_dict(entry), "Status") for entry in as_list(value.get("VariantStatus"))]
+        variant["status"] = next((status for status in statuses if status), None)
+        result.append(variant)
+    return result
 
 
 def _variant(value: Any, *, shadow: bool) -> dict[str, Any] | None:

@@ -312,8 +312,7 @@ def endpoint_trace(graph: LineageGraph, endpoint: str) -> EndpointTrace:
     endpoint_variants = {
         str(variant.get("name")): variant for variant in attrs.get("variants") or []
     }
-    # NOTE: the endpoint mapper does not store PendingDeploymentSummary's variant names yet.
-    # Until it sets `pending_variants`, an unreadable pending config gets a note, not rows.
+    # PendingDeploymentSummary's variants, for a pending config that could not be read.
     pending_variants = {
         str(variant.get("name")): variant for variant in attrs.get("pending_variants") or []
     }
