@@ -233,8 +233,8 @@ def _summary_lines(report: RegressionReport) -> list[str]:
     if report.trend is not None:
         lines.append(f"Metric {report.trend.metric}: {report.trend.direction.text}.")
     lines.append(
-        f"Crawls: snapshots {_join(coverage.get('snapshot_ids'))}, taken from "
-        f"{coverage.get('first_crawl') or 'unknown'} to {coverage.get('last_crawl') or 'unknown'}."
+        f"Snapshots used: {_join(coverage.get('snapshot_ids'))} (crawled "
+        f"{coverage.get('first_crawl') or 'unknown'} to {coverage.get('last_crawl') or 'unknown'})."
     )
     lines.append(
         f"Coverage: accounts {_join(coverage.get('accounts'))}, regions "

@@ -192,3 +192,20 @@ def test_impact_status_column_from_attrs() -> None:
     ]
     assert model_tables
     assert all("status" not in table.columns for table in model_tables)
+
+
+def _draw_single_node() -> None:
+    from lineage.graph import LineageGraph, NodeKind
+    from ui.views import common
+
+    graph = LineageGraph()
+    graph.add_node("training-job:only", NodeKind.TRAINING_JOB, "only")
+    common.show_graph(graph, ["training-job:only"])
+
+
+def test_drawn_caption_uses_singular() -> None:
+    at = AppTest.from_function(_draw_single_node, default_timeout=PAGE_TIMEOUT_S).run()
+
+    assert not at.exception
+    captions = [caption.value for caption in at.caption]
+    assert "Drawn: 1 node, 0 edges." in captions

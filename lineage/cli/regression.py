@@ -174,8 +174,8 @@ def print_report(report: RegressionReport, changed_only: bool = True) -> None:
     say(f"After:  config {report.after.config_name}")
     coverage = report.coverage
     say(
-        f"Crawls: snapshots {_join(coverage.get('snapshot_ids'))}, "
-        f"{coverage.get('first_crawl')} to {coverage.get('last_crawl')}"
+        f"Snapshots used: {_join(coverage.get('snapshot_ids'))} (crawled "
+        f"{coverage.get('first_crawl')} to {coverage.get('last_crawl')})"
     )
 
     _table(

@@ -20,6 +20,7 @@ from typing import Any
 
 import streamlit as st
 
+from lineage.cli.common import counted
 from lineage.errors import LineageError
 from lineage.graph import LineageGraph, NodeKind
 from lineage.render import (
@@ -342,11 +343,16 @@ def draw_rendered(rendered: RenderedGraph, *, height_px: int = DEFAULT_HEIGHT_PX
 
         components.html(rendered.html, height=frame_height)
 
-    caption = f"Drawn: {rendered.node_count} nodes, {rendered.edge_count} edges."
+    caption = (
+        f"Drawn: {counted(rendered.node_count, 'node')}, "
+        f"{counted(rendered.edge_count, 'edge')}."
+    )
     if rendered.folded:
-        caption += f' {rendered.folded} nodes are folded into "more" nodes.'
+        verb = "is" if rendered.folded == 1 else "are"
+        caption += f' {counted(rendered.folded, "node")} {verb} folded into "more" nodes.'
     if rendered.hidden:
-        caption += f" {rendered.hidden} nodes are over the node cap and not drawn."
+        verb = "is" if rendered.hidden == 1 else "are"
+        caption += f" {counted(rendered.hidden, 'node')} {verb} over the node cap, not drawn."
     st.caption(caption)
 
 

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lineage.cli.common import counted
 from lineage.errors import LineageError
 from lineage.export import FORMATS, export_report
 from lineage.graph import LineageGraph, NodeKind
@@ -270,7 +271,10 @@ def _show_frame(graph: LineageGraph, ids: list[str], focus: str, changed: list[s
 
         components.html(rendered.html, height=height)
     outlined = len(set(changed) & set(rendered.graph_node_ids))
-    st.caption(f"Drawn: {rendered.node_count} nodes; {outlined} outlined in red differ.")
+    verb = "differs" if outlined == 1 else "differ"
+    st.caption(
+        f"Drawn: {counted(rendered.node_count, 'node')}; {outlined} outlined in red {verb}."
+    )
 
 
 def _show_export(report: RegressionReport) -> None:
