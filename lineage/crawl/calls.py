@@ -299,6 +299,42 @@ class Listing:
         return self.failure is None and self.repeated_token is None and not self.out_of_pages
 
 
+def report_incomplete(
+    report: CrawlReport, listing: Listing, operation: str, subject: str, partial_label: str
+) -> None:
+    """Record in the report why a listing stopped early, if it did, and that its items are kept.
+
+    `subject` names what was listed in the warning ("TrainingJob", "pipeline p1");
+    `partial_label` starts the report's `partial` entry.
+    """
+    page = listing.pages + 1
+    if listing.out_of_pages or (
+        listing.failure is not None and listing.failure.kind is FailureKind.OUT_OF_BUDGET
+    ):
+        limit = "page budget" if listing.out_of_pages else "time budget"
+        report.partial.append(f"{partial_label}: stopped at page {page} ({limit} ran out)")
+        report.warn(
+            f"{operation} for {subject} stopped at page {page} because the crawl's "
+            f"{limit} ran out; kept the {len(listing.items)} items of the pages before it"
+        )
+    elif listing.failure is not None:
+        failure = listing.failure
+        report.partial.append(f"{partial_label}: stopped at page {page}")
+        report.warn(
+            f"{operation} for {subject} stopped at page {page} after {failure.attempts} "
+            f"attempts ({failure.code}: {failure.message}); kept the {len(listing.items)} "
+            "items of the pages before it"
+        )
+    elif listing.repeated_token is not None:
+        report.partial.append(
+            f"{partial_label}: stopped after page {listing.pages} (repeated NextToken)"
+        )
+        report.warn(
+            f"{operation} for {subject} returned NextToken {listing.repeated_token!r} a "
+            f"second time at page {listing.pages}; stopped there to avoid an endless loop"
+        )
+
+
 def paginate(
     caller: Caller,
     operation: str,

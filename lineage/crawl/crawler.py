@@ -38,7 +38,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from lineage.crawl import cloudtrail, incremental
-from lineage.crawl.calls import Budget, Caller, CallFailure, FailureKind, Listing, paginate
+from lineage.crawl.calls import (
+    Budget,
+    Caller,
+    CallFailure,
+    FailureKind,
+    Listing,
+    paginate,
+    report_incomplete,
+)
 from lineage.crawl.extras import read_extras
 from lineage.crawl.ratelimit import RateLimiter
 from lineage.crawl.references import Reference, references
@@ -672,33 +680,7 @@ class _CrawlSession:
         return parse_arn(identifier).account not in ("", self.account)
 
     def _note_incomplete(self, spec: KindSpec, listing: Listing, operation: str) -> None:
-        if listing.out_of_pages or (
-            listing.failure is not None and listing.failure.kind is FailureKind.OUT_OF_BUDGET
-        ):
-            page = listing.pages + 1
-            limit = "page budget" if listing.out_of_pages else "time budget"
-            self.report.partial.append(f"{spec.label}: stopped at page {page} ({limit} ran out)")
-            self.report.warn(
-                f"{operation} for {spec.label} stopped at page {page} because the crawl's "
-                f"{limit} ran out; kept the {len(listing.items)} items of the pages before it"
-            )
-        elif listing.failure is not None:
-            failure = listing.failure
-            page = listing.pages + 1
-            self.report.partial.append(f"{spec.label}: stopped at page {page}")
-            self.report.warn(
-                f"{operation} for {spec.label} stopped at page {page} after {failure.attempts} "
-                f"attempts ({failure.code}: {failure.message}); kept the {len(listing.items)} "
-                "items of the pages before it"
-            )
-        elif listing.repeated_token is not None:
-            self.report.partial.append(
-                f"{spec.label}: stopped after page {listing.pages} (repeated NextToken)"
-            )
-            self.report.warn(
-                f"{operation} for {spec.label} returned NextToken {listing.repeated_token!r} a "
-                f"second time at page {listing.pages}; stopped there to avoid an endless loop"
-            )
+        report_incomplete(self.report, listing, operation, spec.label, spec.label)
 
     # --- the report -----------------------------------------------------------------------
 

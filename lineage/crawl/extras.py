@@ -28,7 +28,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lineage.crawl.calls import Caller, CallFailure, FailureKind, Listing, paginate
+from lineage.crawl.calls import (
+    Caller,
+    CallFailure,
+    FailureKind,
+    Listing,
+    paginate,
+    report_incomplete,
+)
 from lineage.crawl.result import RECORD_META, CrawlReport, CrawlResult, RecordKind
 from lineage.errors import InvalidARNError
 from lineage.identity import arn_key, is_arn, name_from_arn, sagemaker_arn
@@ -371,23 +378,7 @@ class _ExtrasReader:
             self.report.denied.append(label)
 
     def _note_incomplete(self, listing: Listing, operation: str, what: str) -> None:
-        if listing.failure is not None:
-            failure = listing.failure
-            page = listing.pages + 1
-            self.report.partial.append(f"{operation} for {what}: stopped at page {page}")
-            self.report.warn(
-                f"{operation} for {what} stopped at page {page} after {failure.attempts} "
-                f"attempts ({failure.code}: {failure.message}); kept the {len(listing.items)} "
-                "items of the pages before it"
-            )
-        elif listing.repeated_token is not None:
-            self.report.partial.append(
-                f"{operation} for {what}: stopped after page {listing.pages} (repeated NextToken)"
-            )
-            self.report.warn(
-                f"{operation} for {what} returned NextToken {listing.repeated_token!r} a second "
-                f"time at page {listing.pages}; stopped there to avoid an endless loop"
-            )
+        report_incomplete(self.report, listing, operation, what, f"{operation} for {what}")
 
 
 def _merge_association(merged: _Merged, item: dict[str, Any], operation: str) -> None:
