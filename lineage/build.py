@@ -280,27 +280,42 @@ def _external_for(build: _Build, ref: Ref) -> str:
 
 
 def _link_endpoint_outputs(build: _Build) -> None:
-    """Add each live config's async-inference and data-capture outputs as datasets produced by
-    the endpoint, because the endpoint, not the immutable config, writes them."""
+    """Add each config's async-inference and data-capture outputs as datasets.
+
+    A live config's outputs are produced by the endpoint that uses it, because the endpoint, not
+    the immutable config, writes them. A config that no crawled endpoint uses or is moving to
+    still names where its endpoint would write, so its outputs are produced by the config itself
+    and an impact query on those locations finds it.
+    """
     graph = build.graph
+    writers: list[tuple[str, str]] = []
+    configs_in_use: set[str] = set()
     for endpoint in list(graph.nodes_of_kind(NodeKind.ENDPOINT)):
         for _, config, data in list(graph.out_edges(endpoint)):
-            if data.get("relation") != Relation.USES_CONFIG:
-                continue
-            attrs = graph.node(config)
-            fragment = Fragment()
-            for attr, channel in (("async_output", "async output"),
-                                  ("async_failure_output", "async failure output"),
-                                  ("data_capture", "data capture")):
-                uri = attrs.get(attr)
-                if isinstance(uri, str):
-                    node = dataset_node(fragment, uri, "S3Prefix", role=channel,
-                                        where=f"endpoint config {attrs.get('label')} {channel}")
-                    if node is not None:
-                        fragment.edge(node, endpoint, Relation.PRODUCED_BY, channel=channel)
-            build.warnings.extend(fragment.warnings)
-            _add_nodes(build, fragment)
-            graph.add_edges(_edge_rows(build, fragment))
+            if data.get("relation") == Relation.USES_CONFIG:
+                writers.append((config, endpoint))
+            # A pending config's outputs are written only once its update completes.
+            if data.get("relation") in (Relation.USES_CONFIG, Relation.PENDING_CONFIG):
+                configs_in_use.add(config)
+    for config in list(graph.nodes_of_kind(NodeKind.ENDPOINT_CONFIG)):
+        if config not in configs_in_use:
+            writers.append((config, config))
+
+    for config, writer in writers:
+        attrs = graph.node(config)
+        fragment = Fragment()
+        for attr, channel in (("async_output", "async output"),
+                              ("async_failure_output", "async failure output"),
+                              ("data_capture", "data capture")):
+            uri = attrs.get(attr)
+            if isinstance(uri, str):
+                node = dataset_node(fragment, uri, "S3Prefix", role=channel,
+                                    where=f"endpoint config {attrs.get('label')} {channel}")
+                if node is not None:
+                    fragment.edge(node, writer, Relation.PRODUCED_BY, channel=channel)
+        build.warnings.extend(fragment.warnings)
+        _add_nodes(build, fragment)
+        graph.add_edges(_edge_rows(build, fragment))
 
 
 def _link_artifacts_to_processing_outputs(build: _Build) -> None:

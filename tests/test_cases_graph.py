@@ -127,6 +127,10 @@ def check_variant_shapes(graph: LineageGraph) -> None:
     assert prod["summary"] == "serverless 2048 MB"
     assert prod["instance_count"] is None
     assert graph.node(config)["async_output"] == "s3://example-bucket/async-out/"
+    # No crawled endpoint uses this config, so the config itself writes its async output.
+    async_writers = [t for _, t, d in graph.out_edges("s3://example-bucket/async-out/")
+                     if d["relation"] == Relation.PRODUCED_BY]
+    assert async_writers == [config]
     assert graph.node(components)["note"] == "models via inference components"
     assert _labels(graph, component, Relation.SERVES) == ["llm-a-model"]
     hosts = [s for s, _, d in graph.in_edges(component) if d["relation"] == Relation.HOSTS]
