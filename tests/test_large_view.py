@@ -14,6 +14,7 @@ from lineage.render import (
     hidden_neighbour_count,
     render,
     select_view,
+    wrap_label,
 )
 
 HUB = "s3://data/shared/features/"
@@ -175,7 +176,10 @@ def test_label_shows_hidden_count() -> None:
 
     nodes = {node["id"]: node for node in _vis_nodes(result.html)}
     folded = JOBS - (DEFAULT_SIBLING_LIMIT - 1)
-    assert nodes[HUB]["label"] == f"shared/features/\n+{folded} hidden ({folded} folded)"
+    # The name is wrapped to the node's width; the hidden count is the label's last line.
+    assert nodes[HUB]["label"] == (
+        f"{wrap_label('shared/features/')}\n+{folded} hidden ({folded} folded)"
+    )
     assert nodes[FOLD_ID]["expand_page"] == 0
 
 
