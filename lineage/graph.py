@@ -97,8 +97,10 @@ class LineageGraph:
             if _KIND_PRIORITY.get(kind, 3) > _KIND_PRIORITY.get(old_kind, 3):
                 existing["kind"] = kind
                 existing["label"] = label
+            # A later record fills gaps but never overwrites what an earlier one stated.
             for key, value in attrs.items():
-                if value is not None and (key not in existing or existing[key] in (None, "", [], {})):
+                missing = key not in existing or existing[key] in (None, "", [], {})
+                if value is not None and missing:
                     existing[key] = value
         else:
             self.nx.add_node(node_id, kind=kind, label=label, **attrs)
@@ -172,8 +174,7 @@ class LineageGraph:
                 yield node_id
 
     def edges(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        for source, target, data in self.nx.edges(data=True):
-            yield source, target, data
+        yield from self.nx.edges(data=True)
 
     def out_edges(self, node_id: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Edges to what `node_id` was made from."""

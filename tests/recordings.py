@@ -12,7 +12,6 @@ from botocore.validate import ParamValidator
 
 from lineage.recording import decode_timestamps
 
-
 # Operations a recording may hold that belong to another service than SageMaker.
 OTHER_SERVICE_OPERATIONS = {"lookup_events": "cloudtrail"}
 
