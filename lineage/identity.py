@@ -121,7 +121,7 @@ def artifact_uri(text: str) -> str:
 
 
 class MatchKind(str, Enum):
-    """How a queried S3 location relates to a location recorded in the graph."""
+    """The relation between a queried S3 location and a location recorded in the graph."""
 
     EXACT = "exact"
     # The recorded location is a key-name prefix that covers what was queried.

@@ -145,7 +145,7 @@ def _validate_response(response: Any, where: str) -> None:
 
 
 class RecordingClient:
-    """A stand-in for a boto3 SageMaker client that answers from a recording.
+    """A stand-in for a boto3 SageMaker client that replays responses from a recording.
 
     Page counters are per instance and per response list, so a new client replays from the
     start. Thread-safe: the crawler may call it from several threads.
@@ -218,7 +218,7 @@ class RecordingClient:
                 best = max(matching, key=lambda entry: len(entry.get("args", {})))
                 return self._select(best["response"], kwargs, operation)
             # No entry matches these arguments: for a describe call that is how SageMaker
-            # answers a name it does not know.
+            # responds to a name it does not know.
             name = next((str(v) for k, v in kwargs.items() if k.endswith("Name")), str(kwargs))
             return {"error": {
                 "Code": "ValidationException",

@@ -1,7 +1,7 @@
 """What a crawl returns: raw resource records per kind and a report of how they were read.
 
 Records are the dicts SageMaker returns (a Search result's inner record, or a Describe
-response), unchanged except for one added key, `RECORD_META`, which says where the record came
+response), unchanged except for one added key, `RECORD_META`, which records where the record came
 from. Keeping the API's own shape lets the search engine answer boto3-shaped queries on them and
 lets mappers be tested on dicts copied from the API reference.
 """
@@ -38,7 +38,7 @@ class RecordKind(str, Enum):
 
 
 class PlaceholderStatus(str, Enum):
-    """Why a referenced resource has no full record."""
+    """The reason a referenced resource has no full record."""
 
     DELETED = "deleted or inaccessible"
     NO_PERMISSION = "no permission"

@@ -95,7 +95,7 @@ _F_BETA = re.compile(r"(?<![a-z0-9])f[_-]beta(?![a-z0-9])")
 
 
 class DirectionSource(str, Enum):
-    """Where a metric direction came from."""
+    """The source of a metric direction."""
 
     TUNING_OBJECTIVE = "tuning objective"
     METRIC_NAME = "metric name"
@@ -104,7 +104,7 @@ class DirectionSource(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class MetricDirection:
-    """Which way a metric should move, and the evidence for it.
+    """The direction in which a metric should move, and the evidence for it.
 
     `higher_is_better` is None when neither a tuning objective nor the name decides it.
     """
