@@ -7,39 +7,25 @@ view is zoomed in far enough for its labels to be read.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser_support import (
+    CHROMIUM,
+    PAGE_TIMEOUT_MS,
+    REPO_ROOT,
+    launch_chromium,
+    outside_requests,
+    running_app,
+)
+
 pytestmark = pytest.mark.browser
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-STARTUP_TIMEOUT_S = 60
-PAGE_TIMEOUT_MS = 60_000
-
-# Flags that keep Chromium off the network: every host name but 127.0.0.1 fails to resolve.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 
 # The endpoint chosen in the test: not the one the page opens on, so choosing it must redraw.
 CHOSEN_ENDPOINT = "fraud-realtime"
@@ -49,78 +35,12 @@ CHOSEN_ENDPOINT_ID = "arn:aws:sagemaker:us-east-1:111122223333:endpoint/fraud-re
 # under about 10 px and cannot be read without zooming.
 MIN_FITTED_SCALE = 0.7
 
-LOCAL_SCHEMES = ("data", "about", "blob", "chrome", "chrome-extension", "devtools")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for_health(port: int, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    url = f"http://127.0.0.1:{port}/_stcore/health"
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(
-                f"streamlit exited with code {server.returncode} before it was healthy"
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not answer {url} within {STARTUP_TIMEOUT_S} s")
-
 
 @pytest.fixture
 def app_url(tmp_path: Path) -> Iterator[str]:
-    """Start `streamlit run ui/app.py` on a free 127.0.0.1 port and yield its URL."""
-    port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), AWS_DEFAULT_REGION="us-east-1")
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(REPO_ROOT / "ui" / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    log = (tmp_path / "streamlit.log").open("wb")
-    server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_for_health(port, server)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-
-
-def _outside_requests(urls: list[str]) -> list[str]:
-    outside = []
-    for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme in LOCAL_SCHEMES:
-            continue
-        if parts.hostname != "127.0.0.1":
-            outside.append(url)
-    return outside
+    """Start the app on the sample account on a free 127.0.0.1 port and yield its URL."""
+    with running_app(tmp_path / "streamlit.log") as url:
+        yield url
 
 
 def _graph_frame(page):
@@ -146,13 +66,7 @@ def test_explore_draws_chosen_endpoint(app_url: str, tmp_path: Path) -> None:
 
     requests: list[str] = []
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1600, "height": 1200},
-        )
+        context = launch_chromium(playwright, tmp_path / "chromium-profile")
         context.on("request", lambda request: requests.append(request.url))
         try:
             page = context.new_page()
@@ -192,5 +106,5 @@ def test_explore_draws_chosen_endpoint(app_url: str, tmp_path: Path) -> None:
     assert global_count == reported
     assert reported > 1
     assert fitted_scale >= MIN_FITTED_SCALE, f"graph fitted at scale {fitted_scale:.2f}"
-    assert _outside_requests(requests) == []
+    assert outside_requests(requests) == []
     assert any(url.startswith(app_url) for url in requests)

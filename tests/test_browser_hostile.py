@@ -9,9 +9,6 @@ hostile job must show its markup as text.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,14 +16,12 @@ from pathlib import Path
 import pytest
 
 from tests import hostile_account as hostile
-from tests.test_browser import (
+from tests.browser_support import (
     CHROMIUM,
-    CHROMIUM_FLAGS,
     PAGE_TIMEOUT_MS,
-    REPO_ROOT,
-    _free_port,
-    _outside_requests,
-    _wait_for_health,
+    launch_chromium,
+    outside_requests,
+    running_app,
 )
 
 pytestmark = pytest.mark.browser
@@ -39,30 +34,8 @@ ENDPOINT_ID = hostile.arn("endpoint", hostile.ENDPOINT)
 def hostile_app_url(tmp_path: Path) -> Iterator[str]:
     """Start the app on the hostile recording on a free 127.0.0.1 port and yield its URL."""
     _, recording = hostile.write_account(tmp_path / "account")
-    port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), AWS_DEFAULT_REGION="us-east-1")
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "ui" / "app.py"),
-        "--server.headless", "true",
-        "--server.address", "127.0.0.1",
-        "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-        "--", "--recording", str(recording),
-    ]
-    log = (tmp_path / "streamlit.log").open("wb")
-    server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_for_health(port, server)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    with running_app(tmp_path / "streamlit.log", ["--recording", str(recording)]) as url:
+        yield url
 
 
 def _graph_frame(page):
@@ -112,13 +85,7 @@ def test_hostile_account_runs_nothing(hostile_app_url: str, tmp_path: Path) -> N
     requests: list[str] = []
     dialogs: list[str] = []
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1600, "height": 1200},
-        )
+        context = launch_chromium(playwright, tmp_path / "chromium-profile")
         context.on("request", lambda request: requests.append(request.url))
         try:
             page = context.new_page()
@@ -155,7 +122,7 @@ def test_hostile_account_runs_nothing(hostile_app_url: str, tmp_path: Path) -> N
             context.close()
 
     assert dialogs == []
-    assert _outside_requests(requests) == []
+    assert outside_requests(requests) == []
     assert sidebar_visible
     assert job_drawn
     assert hostile.SCRIPT in tooltip_text

@@ -9,9 +9,6 @@ Streamlit listens on 127.0.0.1 and Chromium runs with the flags that keep it off
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,14 +18,12 @@ import pytest
 
 from lineage.render import DEFAULT_MAX_NODES, DEFAULT_PAGE_SIZE, DEFAULT_SIBLING_LIMIT
 from lineage.synthetic import AccountSpec, generate_account, hub_dataset_uri
-from tests.test_browser import (
+from tests.browser_support import (
     CHROMIUM,
-    CHROMIUM_FLAGS,
     PAGE_TIMEOUT_MS,
-    REPO_ROOT,
-    _free_port,
-    _outside_requests,
-    _wait_for_health,
+    launch_chromium,
+    outside_requests,
+    running_app,
 )
 
 pytestmark = pytest.mark.browser
@@ -49,30 +44,8 @@ def large_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     recording = folder / "account.json"
     recording.write_text(json.dumps(generate_account(SPEC)), encoding="utf-8")
 
-    port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), AWS_DEFAULT_REGION="us-east-1")
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "ui" / "app.py"),
-        "--server.headless", "true",
-        "--server.address", "127.0.0.1",
-        "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-        "--", "--recording", str(recording),
-    ]
-    log = (folder / "streamlit.log").open("wb")
-    server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_for_health(port, server)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    with running_app(folder / "streamlit.log", ["--recording", str(recording)]) as url:
+        yield url
 
 
 def _frame_with(page, condition: str):
@@ -124,13 +97,7 @@ def test_hub_fold_expands_one_page_on_click(large_app_url: str, tmp_path: Path) 
 
     requests: list[str] = []
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1600, "height": 1200},
-        )
+        context = launch_chromium(playwright, tmp_path / "chromium-profile")
         context.on("request", lambda request: requests.append(request.url))
         try:
             page = context.new_page()
@@ -170,4 +137,4 @@ def test_hub_fold_expands_one_page_on_click(large_app_url: str, tmp_path: Path) 
     assert jobs_after == jobs_before + DEFAULT_PAGE_SIZE
     assert folded_after == folded_before - DEFAULT_PAGE_SIZE
     assert "expand=" in url_after
-    assert _outside_requests(requests) == []
+    assert outside_requests(requests) == []
