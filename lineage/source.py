@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,24 +37,60 @@ DEFAULT_SAMPLE = "account-after.json"
 AsOfArgument = datetime | int | str | None
 
 
-@dataclass
 class Loaded:
     """A graph together with the crawl it was built from and a description of its origin.
 
     `store` is the store the graph was read from (None for a single recording) and `as_of` the
-    snapshot of that store the graph shows.
+    snapshot of that store the graph shows. Give either `result` or `read_result`: a graph
+    read from a cache comes with `read_result`, which `result` calls once, on first access,
+    because only search needs the records and reading them is most of a large store's load.
+    `report` then comes from `report`, so that showing it reads no record.
     """
 
-    graph: LineageGraph
-    result: CrawlResult
-    description: str
-    source: str
-    store: Store | None = None
-    as_of: SnapshotInfo | None = None
+    def __init__(
+        self,
+        graph: LineageGraph,
+        result: CrawlResult | None = None,
+        description: str = "",
+        source: str = "",
+        store: Store | None = None,
+        as_of: SnapshotInfo | None = None,
+        *,
+        read_result: Callable[[], CrawlResult] | None = None,
+        report: CrawlReport | None = None,
+    ) -> None:
+        if (result is None) == (read_result is None):
+            raise ValueError("Loaded needs exactly one of result and read_result")
+        self.graph = graph
+        self.description = description
+        self.source = source
+        self.store = store
+        self.as_of = as_of
+        self._result = result
+        self._read_result = read_result
+        self._report = report
+        self._lock = threading.Lock()
+
+    @property
+    def result(self) -> CrawlResult:
+        """The crawl's records and report, read from the store on first access if deferred."""
+        if self._result is None:
+            # Streamlit reruns may ask from several threads; the records are read once.
+            with self._lock:
+                if self._result is None:
+                    assert self._read_result is not None
+                    self._result = self._read_result()
+                    self._read_result = None
+        return self._result
 
     @property
     def report(self) -> CrawlReport:
+        if self._result is None and self._report is not None:
+            return self._report
         return self.result.report
+
+    def __repr__(self) -> str:
+        return f"Loaded({self.description!r}, {len(self.graph)} nodes)"
 
 
 def load(
@@ -282,9 +320,7 @@ def _from_store(opened: Store, as_of: AsOfArgument, origin: str) -> Loaded:
     reference = stores.parse_as_of(as_of) if isinstance(as_of, str) else as_of
     snapshots = opened.snapshots()
     info = opened.resolve(reference)
-    result = opened.result_at(info.id)
-    _, build_graph = _pipeline()
-    graph = build_graph(result)
+    graph, result, report = _snapshot_graph(opened, info)
 
     # The records show the account as it was when the snapshot was taken.
     graph.meta["snapshot"] = info.to_dict()
@@ -298,8 +334,45 @@ def _from_store(opened: Store, as_of: AsOfArgument, origin: str) -> Loaded:
         f"{info.source}, {verb} {info.taken_at.isoformat()} (snapshot {info.id} of "
         f"{len(snapshots)} in {origin})"
     )
-    return Loaded(graph=graph, result=result, description=description, source=origin,
-                  store=opened, as_of=info)
+    if result is not None:
+        return Loaded(graph=graph, result=result, description=description, source=origin,
+                      store=opened, as_of=info)
+    return Loaded(graph=graph, description=description, source=origin, store=opened,
+                  as_of=info, read_result=partial(opened.result_at, info.id), report=report)
+
+
+def _snapshot_graph(
+    opened: Store, info: SnapshotInfo
+) -> tuple[LineageGraph, CrawlResult | None, CrawlReport | None]:
+    """Return the graph of a snapshot with its records, or from the cache with its report only.
+
+    Only a SQLite file has a cache (see lineage.graphcache); a PostgreSQL or in-memory store
+    builds the graph on every load.
+    """
+    from lineage import graphcache
+
+    cache_file = _cache_file(opened)
+    if cache_file is not None:
+        cached = graphcache.read_graph(cache_file, info.to_dict())
+        if cached is not None:
+            return cached.graph, None, CrawlReport.from_dict(cached.report)
+
+    result = opened.result_at(info.id)
+    _, build_graph = _pipeline()
+    graph = build_graph(result)
+    if cache_file is not None:
+        graphcache.write_graph(cache_file, info.to_dict(), graph, result.report.to_dict())
+    return graph, result, None
+
+
+def _cache_file(opened: Store) -> Path | None:
+    from lineage import store as stores
+
+    backend = opened.backend
+    if isinstance(backend, stores.SQLiteBackend) and not backend.memory:
+        assert isinstance(backend.path, Path)
+        return backend.path.resolve()
+    return None
 
 
 def _pipeline() -> tuple[Any, Any]:
