@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import logging
 import weakref
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -104,7 +105,8 @@ class EndpointImpact:
 class ImpactResult:
     """Matches of one S3 location and everything downstream of them.
 
-    `downstream` groups node references by DOWNSTREAM_GROUPS; `endpoints` says for each endpoint
+    `downstream` groups node references by DOWNSTREAM_GROUPS. It is a `GroupedRefs`, which makes
+    and sorts a group's references on first access. `endpoints` says for each endpoint
     which affected config it uses now or is being updated to; `unused_configs` lists affected
     configs that no crawled endpoint uses. `possible` holds jobs (and their downstream nodes in
     `possible_downstream`) that read unresolved manifests. `coverage` is set from the graph's
@@ -114,11 +116,11 @@ class ImpactResult:
     query: str
     location: str
     hits: list[ImpactHit]
-    downstream: dict[str, list[NodeRef]]
+    downstream: Mapping[str, list[NodeRef]]
     endpoints: list[EndpointImpact]
     unused_configs: list[NodeRef]
     possible: list[PossibleHit]
-    possible_downstream: dict[str, list[NodeRef]]
+    possible_downstream: Mapping[str, list[NodeRef]]
     warnings: list[str]
     coverage: dict[str, Any]
     coverage_statement: str | None
@@ -405,21 +407,70 @@ def _node_ref(node_id: str, attrs: dict[str, Any]) -> NodeRef:
     )
 
 
-def _group(graph: LineageGraph, ids: set[str]) -> dict[str, list[NodeRef]]:
-    # A hub dataset reaches tens of thousands of nodes, so this loop reads each node's
-    # attribute dict once.
-    groups: dict[str, list[NodeRef]] = {name: [] for name in DOWNSTREAM_GROUPS}
-    nodes = graph.nx.nodes
+def _group(graph: LineageGraph, ids: set[str]) -> GroupedRefs:
+    # A hub dataset reaches tens of thousands of nodes, so only each node's kind is read here.
+    # Labels and statuses are read when a group is first used.
+    groups: dict[str, list[str]] = {name: [] for name in DOWNSTREAM_GROUPS}
+    kinds = graph.nx.nodes(data="kind")
     for node_id in ids:
-        ref = _node_ref(node_id, nodes[node_id])
-        name = _KIND_GROUP.get(NodeKind(ref.kind), "other")
+        name = _KIND_GROUP.get(kinds[node_id], "other")
         group = groups.get(name)
         if group is None:
             group = groups[name] = []
-        group.append(ref)
-    for refs in groups.values():
-        refs.sort(key=_REF_ORDER)
-    return groups
+        group.append(node_id)
+    return GroupedRefs(graph, groups)
+
+
+class GroupedRefs(Mapping[str, list[NodeRef]]):
+    """Node references per group name, each group made and sorted on its first access.
+
+    Keys, `len()` of the mapping and `count()` need no reference to be made, so a caller that
+    shows counts or one group does not pay for the others. A group's list is sorted by kind,
+    label and id, and the same list is returned on every access. Pickling (for example by
+    Streamlit's `st.cache_data`) makes every group first and leaves the graph out.
+
+    NOTE: a group made after the graph changed shows the changed labels; the graph is
+    read-only once built.
+    """
+
+    def __init__(self, graph: LineageGraph | None, ids: dict[str, list[str]]) -> None:
+        self._graph = graph
+        self._ids = ids
+        self._refs: dict[str, list[NodeRef]] = {}
+
+    def __getitem__(self, name: str) -> list[NodeRef]:
+        refs = self._refs.get(name)
+        if refs is None:
+            ids = self._ids[name]
+            assert self._graph is not None
+            nodes = self._graph.nx.nodes
+            refs = [_node_ref(node_id, nodes[node_id]) for node_id in ids]
+            refs.sort(key=_REF_ORDER)
+            self._refs[name] = refs
+        return refs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def count(self, name: str) -> int:
+        """Return the number of references in group `name` (0 for an unknown name)."""
+        return len(self._ids.get(name, ()))
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{name}={len(ids)}" for name, ids in self._ids.items())
+        return f"GroupedRefs({counts})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_grouped_refs_from, ({name: self[name] for name in self._ids},))
+
+
+def _grouped_refs_from(refs: dict[str, list[NodeRef]]) -> GroupedRefs:
+    grouped = GroupedRefs(None, {name: [ref.id for ref in group] for name, group in refs.items()})
+    grouped._refs = refs
+    return grouped
 
 
 def _endpoint_states(
@@ -496,5 +547,5 @@ def coverage_statement(location: str, coverage: dict[str, Any], has_possible: bo
     return statement
 
 
-def _refs_dict(groups: dict[str, list[NodeRef]]) -> dict[str, list[dict[str, Any]]]:
+def _refs_dict(groups: Mapping[str, list[NodeRef]]) -> dict[str, list[dict[str, Any]]]:
     return {name: [ref.to_dict() for ref in refs] for name, refs in groups.items()}
