@@ -47,9 +47,9 @@ CACHE_FORMAT = 1
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
-# Source files whose code decides what graph a snapshot gives. A change to any of them makes
-# a new version, so a cache written by older code is never read.
-_BUILDER_SOURCES = ("build.py", "graph.py", "mappers/*.py")
+# Source files whose code decides what graph a snapshot gives (identity.py makes the ids). A
+# change to any of them makes a new version, so a cache written by older code is never read.
+_BUILDER_SOURCES = ("build.py", "graph.py", "identity.py", "mappers/*.py")
 
 
 @lru_cache(maxsize=1)

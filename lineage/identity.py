@@ -27,6 +27,10 @@ _S3_HOST = re.compile(
 )
 
 
+# Whitespace other than a space, dropped from both ends of a pasted location.
+_PASTE_NOISE = "\t\n\r\f\v"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class S3Location:
     """A bucket and a key as S3 stores them: the key is decoded and never lower-cased."""
@@ -58,7 +62,7 @@ def parse_s3_uri(text: str) -> S3Location:
 
     Raises InvalidURIError naming the text when it is none of these forms.
     """
-    candidate = text.strip("\t\n\r\f\v").lstrip(" ")
+    candidate = text.strip(_PASTE_NOISE).lstrip(" ")
     if not candidate.strip():
         raise InvalidURIError("empty S3 location; expected a URI such as s3://bucket/prefix/")
 
@@ -116,8 +120,16 @@ def artifact_uri(text: str) -> str:
 
     A training job reports an uncompressed artifact as `.../output/model` while the model that
     loads it names the prefix `.../output/model/`, so artifacts compare without the slash.
+    Line breaks and tabs left at the end once the slash is gone are dropped as well, because
+    `parse_s3_uri` drops them from the end of any text and the id must parse back to itself.
     """
-    return parse_s3_uri(text).without_trailing_slash().uri
+    location = parse_s3_uri(text)
+    return S3Location(location.bucket, location.key.rstrip(_ARTIFACT_TRAILING)).uri
+
+
+# What `artifact_uri` removes from the end of a key: slashes and the paste noise that
+# `parse_s3_uri` strips from the end of its input.
+_ARTIFACT_TRAILING = "/" + _PASTE_NOISE
 
 
 class MatchKind(str, Enum):
