@@ -83,3 +83,17 @@ def moto_url(tmp_path_factory: pytest.TempPathFactory):
         finally:
             reset()
             server.stop()
+
+
+def _load_hypothesis_profile() -> None:
+    """Make property tests reproducible in CI; local runs keep exploring new examples."""
+    import os
+
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
+
+
+_load_hypothesis_profile()
