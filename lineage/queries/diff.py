@@ -650,8 +650,8 @@ def _compare_jobs(
         )
     )
 
-    before_tags = _tags(left.get("tags"))
-    after_tags = _tags(right.get("tags"))
+    before_tags = tag_values(left.get("tags"))
+    after_tags = tag_values(right.get("tags"))
     for key in sorted(set(before_tags) | set(after_tags)):
         out.tags.append(_field(scope, key, before_tags.get(key), after_tags.get(key)))
 
@@ -733,8 +733,8 @@ def _append_image(
     out.images.append(ImageChange(scope, name, status, left, right, change))
 
 
-def _tags(value: Any) -> dict[str, str]:
-    # Graph attributes store tags as a dict, and the API's [{"Key", "Value"}] list works too.
+def tag_values(value: Any) -> dict[str, str]:
+    """Return tags as a key-to-value dict, from a graph attribute dict or the API's list form."""
     if isinstance(value, dict):
         return {str(key): str(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -830,8 +830,8 @@ def _compare_metrics(
     out: LineageDiff,
 ) -> None:
     (before_job, left), (after_job, right) = before, after
-    before_metrics = _metrics(left.get("metrics"))
-    after_metrics = _metrics(right.get("metrics"))
+    before_metrics = metric_values(left.get("metrics"))
+    after_metrics = metric_values(right.get("metrics"))
 
     for name in sorted(set(before_metrics) | set(after_metrics)):
         old = before_metrics.get(name)
@@ -856,8 +856,8 @@ def _compare_metrics(
         )
 
 
-def _metrics(value: Any) -> dict[str, float]:
-    # Metrics that are not numbers are left out rather than counted as 0.
+def metric_values(value: Any) -> dict[str, float]:
+    """Return the numeric final metrics; values that are not numbers are left out, never 0."""
     if not isinstance(value, dict):
         return {}
     numbers: dict[str, float] = {}

@@ -24,8 +24,7 @@ from lineage.identity import artifact_uri
 from lineage.queries.common import jsonable
 
 # The diff's readers of the tags and metrics attributes, so both queries accept the same shapes.
-from lineage.queries.diff import _metrics as metric_values
-from lineage.queries.diff import _tags as tag_values
+from lineage.queries.diff import metric_values, tag_values
 from lineage.queries.metrics import MetricDirection, metric_direction, tuning_objective
 
 logger = logging.getLogger(__name__)
