@@ -117,3 +117,19 @@ def outside_requests(urls: list[str]) -> list[str]:
         if parts.hostname != "127.0.0.1":
             outside.append(url)
     return outside
+
+
+def graph_frame(page: Any, node_id: str) -> Any:
+    """Return the frame whose vis-network data contains `node_id`, or None if none does yet."""
+    for frame in page.frames:
+        try:
+            found = frame.evaluate(
+                "(id) => typeof network !== 'undefined' && network !== undefined"
+                " && network.body.data.nodes.get(id) !== null",
+                node_id,
+            )
+        except Exception:  # a frame that navigated away or has no script context yet
+            continue
+        if found:
+            return frame
+    return None

@@ -18,6 +18,7 @@ from tests.browser_support import (
     CHROMIUM,
     PAGE_TIMEOUT_MS,
     REPO_ROOT,
+    graph_frame,
     launch_chromium,
     outside_requests,
     running_app,
@@ -41,22 +42,6 @@ def app_url(tmp_path: Path) -> Iterator[str]:
     """Start the app on the sample account on a free 127.0.0.1 port and yield its URL."""
     with running_app(tmp_path / "streamlit.log") as url:
         yield url
-
-
-def _graph_frame(page):
-    """Return the frame of the graph whose vis-network data contains the chosen endpoint."""
-    for frame in page.frames:
-        try:
-            has_node = frame.evaluate(
-                "(id) => typeof network !== 'undefined' && network !== undefined"
-                " && network.body.data.nodes.get(id) !== null",
-                CHOSEN_ENDPOINT_ID,
-            )
-        except Exception:  # a frame that navigated away or has no script context yet
-            continue
-        if has_node:
-            return frame
-    return None
 
 
 def test_explore_draws_chosen_endpoint(app_url: str, tmp_path: Path) -> None:
@@ -84,10 +69,10 @@ def test_explore_draws_chosen_endpoint(app_url: str, tmp_path: Path) -> None:
             ).click()
 
             deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
-            frame = _graph_frame(page)
+            frame = graph_frame(page, CHOSEN_ENDPOINT_ID)
             while frame is None and time.monotonic() < deadline:
                 time.sleep(0.5)
-                frame = _graph_frame(page)
+                frame = graph_frame(page, CHOSEN_ENDPOINT_ID)
             assert frame is not None, "no graph frame with the chosen endpoint appeared"
             frame.wait_for_selector("#mynetwork canvas")
 

@@ -19,6 +19,7 @@ from tests import hostile_account as hostile
 from tests.browser_support import (
     CHROMIUM,
     PAGE_TIMEOUT_MS,
+    graph_frame,
     launch_chromium,
     outside_requests,
     running_app,
@@ -38,28 +39,12 @@ def hostile_app_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def _graph_frame(page):
-    """Return the frame whose vis-network data contains the hostile endpoint, or None."""
-    for frame in page.frames:
-        try:
-            found = frame.evaluate(
-                "(id) => typeof network !== 'undefined'"
-                " && network.body.data.nodes.get(id) !== null",
-                ENDPOINT_ID,
-            )
-        except Exception:  # a frame that navigated away or has no script context yet
-            continue
-        if found:
-            return frame
-    return None
-
-
 def _wait_for_frame(page):
     deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
-    frame = _graph_frame(page)
+    frame = graph_frame(page, ENDPOINT_ID)
     while frame is None and time.monotonic() < deadline:
         time.sleep(0.5)
-        frame = _graph_frame(page)
+        frame = graph_frame(page, ENDPOINT_ID)
     return frame
 
 
