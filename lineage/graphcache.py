@@ -7,7 +7,7 @@ never change, so the graph built from them can be kept in
 `read_graph` returns its graph when the file matches the snapshot, the store file and the code
 that built it.
 
-The file holds two pickles (protocol 5): a header with the cache key, then the payload
+The file contains two pickles (protocol 5): a header with the cache key, then the payload
 (the graph and the snapshot's crawl report). Only SQLite files are cached. A PostgreSQL store
 has no directory that belongs to the store's owner, and an in-memory store ends with its
 process, so neither gets a cache.

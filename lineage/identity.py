@@ -127,7 +127,7 @@ def artifact_uri(text: str) -> str:
     return S3Location(location.bucket, location.key.rstrip(_ARTIFACT_TRAILING)).uri
 
 
-# What `artifact_uri` removes from the end of a key: slashes and the paste noise that
+# Characters `artifact_uri` removes from the end of a key: slashes and the paste noise that
 # `parse_s3_uri` strips from the end of its input.
 _ARTIFACT_TRAILING = "/" + _PASTE_NOISE
 

@@ -169,7 +169,7 @@ def default_recording(folder: Path = SAMPLE_DIR) -> Path:
     """Return the sample recording that `load()` uses when given no source.
 
     Prefers `account-after.json`; otherwise the recording in `folder` with the latest
-    `recorded_at`. Raises LineageError when the folder holds no recording.
+    `recorded_at`. Raises LineageError when the folder contains no recording.
     """
     preferred = folder / DEFAULT_SAMPLE
     if preferred.is_file():

@@ -2,7 +2,7 @@
 
 Records are the dicts SageMaker returns (a Search result's inner record, or a Describe
 response), unchanged except for one added key, `RECORD_META`, which records where the record came
-from. Keeping the API's own shape lets the search engine answer boto3-shaped queries on them and
+from. Keeping the API's own shape lets the search engine evaluate boto3-shaped queries on them and
 lets mappers be tested on dicts copied from the API reference.
 """
 

@@ -106,7 +106,7 @@ class ImpactResult:
     """Matches of one S3 location and everything downstream of them.
 
     `downstream` groups node references by DOWNSTREAM_GROUPS. It is a `GroupedRefs`, which makes
-    and sorts a group's references on first access. `endpoints` says for each endpoint
+    and sorts a group's references on first access. `endpoints` records for each endpoint
     which affected config it uses now or is being updated to; `unused_configs` lists affected
     configs that no crawled endpoint uses. `possible` holds jobs (and their downstream nodes in
     `possible_downstream`) that read unresolved manifests. `coverage` is set from the graph's
@@ -358,7 +358,7 @@ def _channel(data: dict[str, Any]) -> str | None:
 def _possible_hits(
     graph: LineageGraph, query: S3Location, known: set[str]
 ) -> list[PossibleHit]:
-    # Without opening a manifest nobody can tell which objects it lists, so every job reading
+    # The objects a manifest lists are unknown until it is opened, so every job reading
     # an unresolved manifest may have read the queried data.
     possible: list[PossibleHit] = []
     for node_id in location_index(graph).manifests:
@@ -525,7 +525,7 @@ def _warnings(query: S3Location, hits: list[ImpactHit]) -> list[str]:
 
 
 def coverage_statement(location: str, coverage: dict[str, Any], has_possible: bool) -> str:
-    """Say what a crawl covered, for an answer that found no match for `location`."""
+    """Describe what a crawl covered, for a query that found no match for `location`."""
     if has_possible:
         opening = f"No dataset or artifact in the crawl is known to match {location}"
     else:

@@ -110,7 +110,7 @@ def suggest(index: SearchIndex, resource: str, hint: str) -> list[str]:
 
 
 def get_search_suggestions(index: SearchIndex, request: Mapping[str, Any]) -> dict[str, Any]:
-    """Answer a boto3-shaped GetSearchSuggestions request from the crawled records."""
+    """Return the response to a boto3-shaped GetSearchSuggestions request over the records."""
     unknown = sorted(set(request) - {"Resource", "SuggestionQuery"})
     if unknown:
         raise SearchError(
