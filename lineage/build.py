@@ -9,13 +9,16 @@ model artifact written inside a processing job's output prefix) are added.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from lineage.crawl.result import CrawlResult, PlaceholderStatus, RecordKind
 from lineage.errors import LineageError
+from lineage.frozen import freeze
 from lineage.graph import LineageGraph, NodeKind, Relation
 from lineage.identity import S3Location, arn_key, is_arn, parse_arn, parse_s3_uri, sagemaker_arn
 from lineage.mappers import MAPPERS, RESOURCE_TYPES, Fragment, Ref
@@ -82,13 +85,35 @@ class _Build:
     external: list[str] = field(default_factory=list)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk build, then restore its state.
+
+    A build creates millions of dicts and lists and few reference cycles, and each collection
+    pass walks every object made so far: with the collector running, reading and building the
+    benchmark's 100,000-job snapshot took 45 s instead of 27 s (2 CPUs, Python 3.11).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_graph(result: CrawlResult) -> LineageGraph:
-    """Return the lineage graph of a crawl result.
+    """Return the lineage graph of a crawl result, frozen (read-only, see lineage.frozen).
 
     Does not raise on a reference to something not crawled (it becomes an `external` node) or on
     one malformed record (it is skipped, with a warning in `graph.meta["warnings"]` and in
     `graph.meta["report"]["warnings"]`). Self-loops are never added.
     """
+    with collector_paused():
+        return _build_graph(result)
+
+
+def _build_graph(result: CrawlResult) -> LineageGraph:
     graph = LineageGraph()
     warnings: list[str] = []
     fragments, placeholders = _map_records(result, warnings)
@@ -116,8 +141,9 @@ def build_graph(result: CrawlResult) -> LineageGraph:
     graph.meta["warnings"] = warnings
     graph.meta["coverage"] = _coverage(result, build.accounts)
     logger.debug("built graph: %d nodes, %d edges, %d warnings",
-                 graph.nx.number_of_nodes(), graph.nx.number_of_edges(), len(warnings))
-    return graph
+                 len(graph), graph.number_of_edges(), len(warnings))
+    # Queries never change a built graph, and the frozen form takes far less memory.
+    return freeze(graph)
 
 
 # --- mapping ------------------------------------------------------------------------------------
@@ -406,4 +432,4 @@ def _coverage(result: CrawlResult, accounts: set[str]) -> dict[str, Any]:
     }
 
 
-__all__ = ["build_graph"]
+__all__ = ["build_graph", "collector_paused"]

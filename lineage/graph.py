@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
 from typing import Any
 
@@ -65,6 +65,12 @@ class Relation(str, Enum):
 # When two records describe one id with different kinds (an S3 object that is both a model
 # artifact and a processing input), the more specific kind wins.
 _KIND_PRIORITY = {NodeKind.EXTERNAL: 0, NodeKind.DATASET: 1, NodeKind.ARTIFACT: 2}
+
+
+# Attributes that queries read from thousands of nodes at once (statuses in tables, creation
+# times to order siblings, locations for the impact index). `brief()` returns them, and a
+# read-only graph keeps them in memory when the other attributes stay on disk.
+BRIEF_ATTRIBUTES = ("status", "reason", "created", "uri", "data_type", "is_prefix", "resolved")
 
 
 class LineageGraph:
@@ -167,6 +173,14 @@ class LineageGraph:
     def kind(self, node_id: str) -> NodeKind:
         return NodeKind(self.nx.nodes[node_id]["kind"])
 
+    def brief(self, node_id: str) -> Mapping[str, Any]:
+        """Return a node's `kind`, `label` and those of BRIEF_ATTRIBUTES it has.
+
+        The mapping may hold more attributes; callers read only these. Raises KeyError for
+        an unknown node.
+        """
+        return self.nx._node[node_id]
+
     def attribute(self, node_id: str, name: str, default: Any = None) -> Any:
         """Return one attribute of a node, or `default` when the node does not have it.
 
@@ -197,6 +211,34 @@ class LineageGraph:
         """Edges from what was made from `node_id`."""
         yield from self.nx.in_edges(node_id, data=True)
 
+    def successors(self, node_id: str) -> list[str]:
+        """Return the distinct nodes `node_id` has an edge to (what it was made from)."""
+        return list(self.nx._succ[node_id])
+
+    def predecessors(self, node_id: str) -> list[str]:
+        """Return the distinct nodes with an edge to `node_id` (what was made from it)."""
+        return list(self.nx._pred[node_id])
+
+    def edge_data(self, source: str, target: str) -> list[dict[str, Any]]:
+        """Return the attributes of every edge from `source` to `target` (empty if none)."""
+        keyed = self.nx._succ.get(source, {}).get(target)
+        return list(keyed.values()) if keyed else []
+
+    def edges_among(self, node_ids: Iterable[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Yield the (source, target, attributes) of every edge between two of `node_ids`."""
+        members = set(node_ids)
+        # Sorted, so that callers get the same order whatever order the ids came in.
+        for source in sorted(members):
+            if source not in self.nx:
+                continue
+            for target, keyed in self.nx._succ[source].items():
+                if target in members:
+                    for data in keyed.values():
+                        yield source, target, data
+
+    def number_of_edges(self) -> int:
+        return int(self.nx.number_of_edges())
+
     def find(self, text: str, kinds: Iterable[NodeKind] | None = None) -> str | None:
         """Return the id of the node named or identified by `text`, or None.
 
@@ -205,14 +247,13 @@ class LineageGraph:
         ARN-identified resource) wins, so `churn-prod` finds the endpoint before a same-named
         endpoint config.
         """
-        if text in self.nx:
+        if text in self:
             return text
-        self._update_indexes()
         if is_arn(text):
-            found = self._by_arn_key.get(arn_key(text))
+            found = self._with_arn(text)
             if found is not None:
                 return found
-        candidates = self._by_name.get(text.lower(), set())
+        candidates = self._named(text.lower())
         if not candidates:
             return None
         order = list(kinds) if kinds else list(NodeKind)
@@ -232,17 +273,32 @@ class LineageGraph:
 
     def suggest(self, text: str, limit: int = 5) -> list[str]:
         """Return up to `limit` node names close to `text`, for "did you mean" messages."""
-        self._update_indexes()
-        names = sorted(self._by_name)
+        names = self._names_sorted()
         lowered = text.lower()
         close = difflib.get_close_matches(lowered, names, n=limit, cutoff=0.6)
         contained = [name for name in names if lowered and lowered in name][:limit]
         result: list[str] = []
         for name in close + contained:
-            display = self.nx.nodes[sorted(self._by_name[name])[0]]["label"]
+            display = self.attribute(min(self._named(name)), "label")
             if display not in result:
                 result.append(display)
         return result[:limit]
+
+    # The name indexes behind find() and suggest(); a frozen graph keeps its own.
+
+    def _with_arn(self, arn: str) -> str | None:
+        """Return the node whose ARN compares equal to `arn`, or None."""
+        self._update_indexes()
+        return self._by_arn_key.get(arn_key(arn))
+
+    def _named(self, lowered: str) -> list[str]:
+        """Return the nodes with a label, name or id that lower-cases to `lowered`."""
+        self._update_indexes()
+        return list(self._by_name.get(lowered, ()))
+
+    def _names_sorted(self) -> list[str]:
+        self._update_indexes()
+        return sorted(self._by_name)
 
     # --- traversal: the one place that maps upstream/downstream to networkx ------------
 

@@ -7,8 +7,12 @@ never change, so the graph built from them can be kept in
 `read_graph` returns its graph when the file matches the snapshot, the store file and the code
 that built it.
 
-The file contains two pickles (protocol 5): a header with the cache key, then the payload
-(the graph and the snapshot's crawl report). Only SQLite files are cached. A PostgreSQL store
+The file holds, in this order: a pickle of the header (the cache key); the details of every
+node, one pickle each (see `lineage.frozen`); a pickle of the payload (the frozen graph
+without its node attributes, the snapshot's crawl report and where each node's details
+start); and 8 bytes giving where the payload starts. A reader loads the header and the
+payload and maps the details into memory, so a node's details are read only when a query
+asks for them. Only SQLite files are cached. A PostgreSQL store
 has no directory that belongs to the store's owner, and an in-memory store ends with its
 process, so neither gets a cache.
 
@@ -27,15 +31,17 @@ import logging
 import os
 import pickle
 import stat
+import struct
 import sys
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import networkx
 
+from lineage.frozen import DetailFile, FrozenLineageGraph, freeze
 from lineage.graph import LineageGraph
 
 logger = logging.getLogger(__name__)
@@ -43,13 +49,20 @@ logger = logging.getLogger(__name__)
 PICKLE_PROTOCOL = 5
 
 # Layout of the cache file; bump it when the header or payload changes shape.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+
+# How many snapshot graphs are cached next to one store. Each takes about as much disk as
+# the snapshot's records, so the least recently used beyond this are removed on each write.
+MAX_CACHED_SNAPSHOTS = 4
+
+# The payload's offset is written at the end of the file as an unsigned 64-bit integer.
+_TRAILER = struct.Struct("<Q")
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 # Source files whose code decides what graph a snapshot gives (identity.py makes the ids). A
 # change to any of them makes a new version, so a cache written by older code is never read.
-_BUILDER_SOURCES = ("build.py", "graph.py", "identity.py", "mappers/*.py")
+_BUILDER_SOURCES = ("build.py", "frozen.py", "graph.py", "identity.py", "mappers/*.py")
 
 
 @lru_cache(maxsize=1)
@@ -78,7 +91,7 @@ CACHE_VERSION = code_version()
 class CachedGraph:
     """A graph read from a cache, with the crawl report of the snapshot it was built from."""
 
-    graph: LineageGraph
+    graph: FrozenLineageGraph
     report: dict[str, Any]
 
 
@@ -118,11 +131,7 @@ def read_graph(store_path: Path, snapshot: dict[str, Any]) -> CachedGraph | None
                 logger.warning("ignoring graph cache %s: it was written for another store file "
                                "or snapshot; the graph is built again", path)
                 return None
-            payload = _load_without_gc(file)
-        graph, report = payload["graph"], payload["report"]
-        if not isinstance(graph, LineageGraph) or not isinstance(report, dict):
-            raise TypeError(f"invalid payload: expected a LineageGraph and a dict, found "
-                            f"{type(graph).__name__} and {type(report).__name__}")
+            graph, report = _read_payload(file, str(path))
     except FileNotFoundError:
         if _other_versions(store_path, int(snapshot["id"])):
             logger.info("graph cache of snapshot %s was written by other code; the graph is "
@@ -133,8 +142,40 @@ def read_graph(store_path: Path, snapshot: dict[str, Any]) -> CachedGraph | None
                        path, type(err).__name__, err)
         return None
 
+    _touch(path)
     logger.info("read the graph of snapshot %s from cache %s", snapshot["id"], path)
     return CachedGraph(graph, report)
+
+
+def _read_payload(file: BinaryIO, name: str) -> tuple[FrozenLineageGraph, dict[str, Any]]:
+    """Return the graph, reading its details from a copy of `file`'s descriptor, and report."""
+    size = os.fstat(file.fileno()).st_size
+    if size < _TRAILER.size:
+        raise ValueError("the file is too short to be a graph cache")
+    file.seek(size - _TRAILER.size)
+    (payload_start,) = _TRAILER.unpack(file.read(_TRAILER.size))
+    if not 0 < payload_start < size - _TRAILER.size:
+        raise ValueError(f"the payload offset {payload_start} is outside the file")
+    file.seek(payload_start)
+    payload = _load_without_gc(file.read(size - _TRAILER.size - payload_start))
+    graph, report = payload["graph"], payload["report"]
+    offsets, details_start = payload["offsets"], payload["details_start"]
+    if not isinstance(graph, FrozenLineageGraph) or not isinstance(report, dict):
+        raise TypeError(f"invalid payload: expected a FrozenLineageGraph and a dict, found "
+                        f"{type(graph).__name__} and {type(report).__name__}")
+    if len(offsets) != len(graph) + 1 or details_start + offsets[-1] > payload_start:
+        raise ValueError("the node details do not match the graph")
+    # The graph keeps its own descriptor; the one `file` holds is closed with it.
+    graph.attach_details(DetailFile(os.dup(file.fileno()), details_start, offsets, name))
+    return graph, report
+
+
+def _touch(path: Path) -> None:
+    # The modification time records the last use, which decides which caches are pruned.
+    try:
+        os.utime(path)
+    except OSError:
+        pass
 
 
 def write_graph(store_path: Path, snapshot: dict[str, Any], graph: LineageGraph,
@@ -154,12 +195,13 @@ def write_graph(store_path: Path, snapshot: dict[str, Any], graph: LineageGraph,
                         "user", store_path, owner)
             return None
         header = {"format": CACHE_FORMAT, "key": cache_key(store_path, snapshot)}
-        _write_atomically(path, header, {"graph": graph, "report": report})
+        _write_atomically(path, header, freeze(graph), report)
     except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError) as err:
         logger.warning("could not write graph cache %s: %s: %s", path, type(err).__name__, err)
         return None
 
     _remove_other_versions(store_path, int(snapshot["id"]), keep=path)
+    _prune(store_path, keep=path)
     logger.info("wrote the graph of snapshot %s to cache %s", snapshot["id"], path)
     return path
 
@@ -187,20 +229,21 @@ def _open_trusted(path: Path, store_path: Path) -> Any:
         raise
 
 
-def _load_without_gc(file: Any) -> Any:
+def _load_without_gc(data: bytes) -> Any:
     # Unpickling a large graph creates millions of dicts, and each collection pass walks all
     # of them again. With the collector paused, the load of the 314,000-node graph of the
     # benchmark's large account took 2.7 s instead of 10.7 s (2 CPUs, Python 3.11).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return pickle.load(file)
+        return pickle.loads(data)
     finally:
         if enabled:
             gc.enable()
 
 
-def _write_atomically(path: Path, header: dict[str, Any], payload: dict[str, Any]) -> None:
+def _write_atomically(path: Path, header: dict[str, Any], graph: FrozenLineageGraph,
+                      report: dict[str, Any]) -> None:
     # A reader sees either the old file or the complete new one, never a partial write.
     # mkstemp creates the file readable and writable by its owner only.
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
@@ -208,11 +251,38 @@ def _write_atomically(path: Path, header: dict[str, Any], payload: dict[str, Any
     try:
         with os.fdopen(descriptor, "wb") as file:
             pickle.dump(header, file, protocol=PICKLE_PROTOCOL)
+            details_start = file.tell()
+            offsets = graph.write_details(file)
+            payload_start = file.tell()
+            payload = {"graph": graph.without_attributes(), "report": report,
+                       "offsets": offsets, "details_start": details_start}
             pickle.dump(payload, file, protocol=PICKLE_PROTOCOL)
+            file.write(_TRAILER.pack(payload_start))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _prune(store_path: Path, keep: Path) -> None:
+    """Remove the least recently used caches of a store beyond MAX_CACHED_SNAPSHOTS."""
+    pattern = f"{glob.escape(store_path.name)}.graph-*.pickle"
+    caches = []
+    for candidate in store_path.parent.glob(pattern):
+        try:
+            caches.append((candidate.stat().st_mtime, candidate))
+        except OSError:
+            continue  # removed by another process meanwhile
+    caches.sort(reverse=True)
+    for _, old in caches[MAX_CACHED_SNAPSHOTS:]:
+        if old == keep:
+            continue
+        try:
+            old.unlink()
+            logger.info("removed graph cache %s: only the %d most recently used are kept",
+                        old, MAX_CACHED_SNAPSHOTS)
+        except OSError as err:
+            logger.warning("could not remove graph cache %s: %s", old, err)
 
 
 def _other_versions(store_path: Path, snapshot_id: int) -> list[Path]:
@@ -233,6 +303,6 @@ def _remove_other_versions(store_path: Path, snapshot_id: int, keep: Path) -> No
 
 
 __all__ = [
-    "CACHE_FORMAT", "CACHE_VERSION", "CachedGraph", "cache_key", "cache_path", "code_version",
+    "CACHE_FORMAT", "MAX_CACHED_SNAPSHOTS", "CACHE_VERSION", "CachedGraph", "cache_key", "cache_path", "code_version",
     "read_graph", "write_graph",
 ]

@@ -419,8 +419,8 @@ def _neighbour_groups(
     """Group the unseen selected neighbours of `parent` by side and kind, upstream first."""
     groups: dict[tuple[int, str, int, str], list[str]] = {}
     sides = (
-        (0, "upstream", graph.nx.successors(parent)),
-        (1, "downstream", graph.nx.predecessors(parent)),
+        (0, "upstream", graph.successors(parent)),
+        (1, "downstream", graph.predecessors(parent)),
     )
     for side_rank, side, neighbours in sides:
         for neighbour in neighbours:
@@ -480,8 +480,8 @@ def _graph_view_node(
 
 def hidden_neighbour_count(graph: LineageGraph, node_id: str, drawn: set[str]) -> int:
     """Return how many graph neighbours of `node_id`, either side, are not in `drawn`."""
-    neighbours = set(graph.nx.succ[node_id])
-    neighbours.update(graph.nx.pred[node_id])
+    neighbours = set(graph.successors(node_id))
+    neighbours.update(graph.predecessors(node_id))
     neighbours.discard(node_id)
     return len(neighbours - drawn)
 
@@ -540,7 +540,7 @@ def _summary_node(graph: LineageGraph, hidden: list[str]) -> ViewNode:
 def _graph_edges(graph: LineageGraph, kept: set[str]) -> list[ViewEdge]:
     edges: list[ViewEdge] = []
     for source, target, attrs in sorted(
-        graph.nx.subgraph(kept).edges(data=True),
+        graph.edges_among(kept),
         key=lambda edge: (edge[0], edge[1], _edge_label(edge[2])),
     ):
         edges.append(
@@ -574,10 +574,11 @@ def _fold_edges(graph: LineageGraph, nodes: list[ViewNode]) -> list[ViewEdge]:
 
 
 def _first_edge_attrs(graph: LineageGraph, source: str, target: str) -> dict[str, Any]:
-    data = graph.nx.get_edge_data(source, target) or {}
-    for key in sorted(data):
-        return dict(data[key])
-    return {}
+    edges = graph.edge_data(source, target)
+    if not edges:
+        return {}
+    # The same edge every time: the first by relation, then by channel or variant.
+    return dict(min(edges, key=_edge_label))
 
 
 # --- text --------------------------------------------------------------------------------

@@ -357,11 +357,22 @@ def _snapshot_graph(
         if cached is not None:
             return cached.graph, None, CrawlReport.from_dict(cached.report)
 
-    result = opened.result_at(info.id)
-    _, build_graph = _pipeline()
-    graph = build_graph(result)
-    if cache_file is not None:
-        graphcache.write_graph(cache_file, info.to_dict(), graph, result.report.to_dict())
+    from lineage.build import collector_paused
+
+    with collector_paused():
+        result = opened.result_at(info.id)
+        _, build_graph = _pipeline()
+        graph = build_graph(result)
+        written = None
+        if cache_file is not None:
+            written = graphcache.write_graph(cache_file, info.to_dict(), graph,
+                                             result.report.to_dict())
+    if cache_file is not None and written is not None:
+        # The graph read back keeps node attributes on disk, and the records are read again
+        # when search needs them: on a large account both take gigabytes in memory.
+        cached = graphcache.read_graph(cache_file, info.to_dict())
+        if cached is not None:
+            return cached.graph, None, CrawlReport.from_dict(cached.report)
     return graph, result, None
 
 

@@ -6,13 +6,16 @@ import logging
 import os
 import pickle
 import stat
+import struct
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lineage import graphcache, store
-from lineage.graph import LineageGraph
+from lineage.errors import LineageError
+from lineage.frozen import CacheChangedError
+from lineage.graph import LineageGraph, NodeKind
 from lineage.source import SAMPLE_DIR, Loaded, load
 from tests.store_targets import fresh_database
 
@@ -33,6 +36,9 @@ def test_first_load_writes_cache(store_path):
     loaded = _load(store_path)
 
     assert _caches(store_path) == [graphcache.cache_path(store_path, 2)]
+    assert _built(loaded)
+    # The graph comes back from the cache just written, with its records read on demand.
+    assert _records_read(loaded) is False
     assert loaded.result.records
 
 
@@ -40,9 +46,10 @@ def test_cached_graph_equals_built_graph(store_path):
     built = _load(store_path)
     cached = _load(store_path)
 
-    assert _records_read(built) is None
+    assert _built(built) and not _built(cached)
     assert _records_read(cached) is False
     _assert_same_graph(cached.graph, built.graph)
+    _assert_same_graph(cached.graph, _build(store_path, 2))
 
 
 def test_cached_load_reads_records_on_first_access(store_path):
@@ -78,7 +85,7 @@ def test_new_snapshot_builds_new_graph(store_path):
     loaded = _load(store_path)
 
     assert loaded.as_of is not None and loaded.as_of.id == 3
-    assert _records_read(loaded) is None
+    assert _built(loaded)
     assert graphcache.cache_path(store_path, 3).is_file()
     _assert_same_graph(loaded.graph, _build(store_path, 3))
 
@@ -91,7 +98,7 @@ def test_changed_version_rebuilds_and_removes_stale_cache(store_path, monkeypatc
     with caplog.at_level(logging.INFO, logger="lineage.graphcache"):
         loaded = _load(store_path)
 
-    assert _records_read(loaded) is None
+    assert _built(loaded)
     assert "written by other code" in caplog.text
     assert not old.exists()
     assert _caches(store_path) == [graphcache.cache_path(store_path, 2, "changed-code")]
@@ -124,17 +131,30 @@ def test_cache_version_is_hash_of_installed_builder():
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "wrong payload"])
 def test_damaged_cache_rebuilds_with_warning(store_path, caplog, damage):
-    built = _load(store_path)
+    _load(store_path)
     path = graphcache.cache_path(store_path, 2)
     _damage(path, damage)
 
     with caplog.at_level(logging.WARNING, logger="lineage.graphcache"):
         loaded = _load(store_path)
 
-    assert _records_read(loaded) is None
+    assert _built(loaded)
     assert "ignoring graph cache" in caplog.text
-    _assert_same_graph(loaded.graph, built.graph)
-    assert _records_read(_load(store_path)) is False
+    _assert_same_graph(loaded.graph, _build(store_path, 2))
+    assert not _built(_load(store_path))
+
+
+def test_cache_truncated_while_in_use_raises_lineage_error(store_path):
+    loaded = _load(store_path)
+    endpoint = next(loaded.graph.nodes_of_kind(NodeKind.ENDPOINT))
+    path = graphcache.cache_path(store_path, 2)
+    path.write_bytes(path.read_bytes()[:100])
+
+    # Kind and label stay in memory; the other attributes were in the truncated file.
+    assert loaded.graph.kind(endpoint) == NodeKind.ENDPOINT
+    with pytest.raises(CacheChangedError, match="changed while it was in use") as raised:
+        loaded.graph.node(endpoint)
+    assert isinstance(raised.value, LineageError)
 
 
 def test_cache_of_replaced_store_is_ignored(store_path, caplog):
@@ -152,7 +172,7 @@ def test_cache_of_replaced_store_is_ignored(store_path, caplog):
     with caplog.at_level(logging.WARNING, logger="lineage.graphcache"):
         loaded = _load(store_path)
 
-    assert _records_read(loaded) is None
+    assert _built(loaded)
     assert "another store file or snapshot" in caplog.text
     _assert_same_graph(loaded.graph, _build(store_path, 2))
 
@@ -165,7 +185,7 @@ def test_writable_by_others_cache_is_ignored(store_path, caplog):
     with caplog.at_level(logging.WARNING, logger="lineage.graphcache"):
         loaded = _load(store_path)
 
-    assert _records_read(loaded) is None
+    assert _built(loaded)
     assert "other users may write it" in caplog.text
 
 
@@ -179,7 +199,7 @@ def test_cache_symlink_is_ignored(store_path, tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="lineage.graphcache"):
         loaded = _load(store_path)
 
-    assert _records_read(loaded) is None
+    assert _built(loaded)
     assert "ignoring graph cache" in caplog.text
 
 
@@ -245,10 +265,29 @@ def test_loaded_needs_result_or_reader():
 # --- helpers -----------------------------------------------------------------------------------
 
 
+# The Loaded objects whose graph was built from records rather than read from a cache.
+_BUILT: list[Loaded] = []
+
+
 def _load(path: Path, as_of: int | None = None) -> Loaded:
-    loaded = load(db=path, as_of=as_of)
+    writes: list[Any] = []
+    write = graphcache.write_graph
+
+    def spy(*args: Any) -> Any:
+        writes.append(args)
+        return write(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(graphcache, "write_graph", spy)
+        loaded = load(db=path, as_of=as_of)
     assert loaded.store is not None
+    if writes:
+        _BUILT.append(loaded)
     return loaded
+
+
+def _built(loaded: Loaded) -> bool:
+    return any(loaded is other for other in _BUILT)
 
 
 def _caches(store_path: Path) -> list[Path]:
@@ -285,7 +324,10 @@ def _damage(path: Path, damage: str) -> None:
             header = pickle.load(file)
         with path.open("wb") as file:
             pickle.dump(header, file, protocol=5)
-            pickle.dump({"graph": "not a graph", "report": {}}, file, protocol=5)
+            payload_start = file.tell()
+            pickle.dump({"graph": "not a graph", "report": {}, "offsets": [0],
+                         "details_start": payload_start}, file, protocol=5)
+            file.write(struct.pack("<Q", payload_start))
 
 
 def _edge_order(edge: tuple[str, str, str, dict[str, Any]]) -> tuple[str, str, str]:

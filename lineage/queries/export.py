@@ -26,7 +26,7 @@ def subgraph_json(graph: LineageGraph, ids: Iterable[str]) -> dict[str, list[dic
 
     members = set(wanted)
     edges: list[dict[str, Any]] = []
-    for source, target, data in graph.nx.subgraph(members).edges(data=True):
+    for source, target, data in graph.edges_among(members):
         attrs = jsonable(dict(data))
         edges.append({"source": source, "target": target, "relation": attrs.pop("relation"),
                       **attrs})

@@ -170,9 +170,8 @@ def impact(graph: LineageGraph, uri: str) -> ImpactResult:
     possible = _possible_hits(graph, query, hit_ids | downstream_ids)
     possible_ids = _downstream(graph, {p.manifest.id for p in possible}) - downstream_ids - hit_ids
 
-    nodes = graph.nx.nodes
     affected_configs = [node for node in downstream_ids
-                        if nodes[node]["kind"] == NodeKind.ENDPOINT_CONFIG]
+                        if graph.kind(node) == NodeKind.ENDPOINT_CONFIG]
     endpoints, unused = _endpoint_states(graph, affected_configs)
     coverage = dict(graph.meta.get("coverage") or {})
 
@@ -239,7 +238,7 @@ class LocationIndex:
         self.manifests: list[str] = []
         kinds = (NodeKind.DATASET, NodeKind.ARTIFACT, NodeKind.EXTERNAL)
         for node_id in graph.nodes_of_kind(*kinds):
-            attrs = graph.node(node_id)
+            attrs = graph.brief(node_id)
             if (
                 attrs.get("kind") == NodeKind.DATASET
                 and _data_type(attrs) in MANIFEST_TYPES
@@ -299,7 +298,7 @@ def location_index(graph: LineageGraph) -> LocationIndex:
     NOTE: changing the attributes of an indexed node without adding a node is not noticed;
     the graph is read-only once built.
     """
-    size = graph.nx.number_of_nodes()
+    size = len(graph)
     cached = _INDEXES.get(graph)
     if cached is not None and cached[0] == size:
         return cached[1]
@@ -335,9 +334,8 @@ def _data_type(attrs: dict[str, Any]) -> str | None:
 
 
 def _consumers(graph: LineageGraph, node_id: str) -> list[Consumer]:
-    nodes = graph.nx.nodes
     consumers = [
-        Consumer(_node_ref(source, nodes[source]), _channel(data),
+        Consumer(_node_ref(source, graph.brief(source)), _channel(data),
                  Relation(data["relation"]).value)
         for source, _, data in graph.in_edges(node_id)
         if data["relation"] in _INPUT_RELATIONS
@@ -411,9 +409,8 @@ def _group(graph: LineageGraph, ids: set[str]) -> GroupedRefs:
     # A hub dataset reaches tens of thousands of nodes, so only each node's kind is read here.
     # Labels and statuses are read when a group is first used.
     groups: dict[str, list[str]] = {name: [] for name in DOWNSTREAM_GROUPS}
-    kinds = graph.nx.nodes(data="kind")
     for node_id in ids:
-        name = _KIND_GROUP.get(kinds[node_id], "other")
+        name = _KIND_GROUP.get(graph.kind(node_id), "other")
         group = groups.get(name)
         if group is None:
             group = groups[name] = []
@@ -443,8 +440,8 @@ class GroupedRefs(Mapping[str, list[NodeRef]]):
         if refs is None:
             ids = self._ids[name]
             assert self._graph is not None
-            nodes = self._graph.nx.nodes
-            refs = [_node_ref(node_id, nodes[node_id]) for node_id in ids]
+            graph = self._graph
+            refs = [_node_ref(node_id, graph.brief(node_id)) for node_id in ids]
             refs.sort(key=_REF_ORDER)
             self._refs[name] = refs
         return refs

@@ -122,7 +122,7 @@ def trace(
     nodes = [TracedNode(node_ref(graph, node_id), distances[node_id]) for node_id in ordered]
 
     edges: list[TracedEdge] = []
-    for source, target, data in graph.nx.subgraph(distances).edges(data=True):
+    for source, target, data in graph.edges_among(distances):
         attrs = {key: value for key, value in data.items() if key != "relation"}
         edges.append(TracedEdge(source, target, Relation(data["relation"]).value, attrs))
     edges.sort(key=lambda edge: (distances[edge.source], edge.source, edge.target, edge.relation))

@@ -148,7 +148,7 @@ def edge_count(graph: LineageGraph) -> int:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _edge_count(_graph: LineageGraph, graph_key: str) -> int:
-    return int(_graph.nx.number_of_edges())
+    return int(_graph.number_of_edges())
 
 
 def nodes_by_label(graph: LineageGraph, kinds: Iterable[str]) -> list[str]:
@@ -247,7 +247,7 @@ def graph_cache_key(graph: LineageGraph) -> str:
     stable. The node count tells a graph apart from a later one that reused the id; the edge
     count is left out because networkx counts a multigraph's edges one by one.
     """
-    return f"{id(graph)}:{graph.nx.number_of_nodes()}"
+    return f"{id(graph)}:{len(graph)}"
 
 
 def expanded_from_query() -> dict[str, int]:

@@ -64,7 +64,7 @@ def _node_status(graph: LineageGraph, ref: NodeRef) -> str | None:
     # (TrainingJobStatus, EndpointStatus), which models, artifacts and configs do not have.
     if ref.status:
         return ref.status
-    status = graph.node(ref.id).get("status") if ref.id in graph.nx else None
+    status = graph.attribute(ref.id, "status") if ref.id in graph else None
     return str(status) if status else None
 
 
