@@ -32,6 +32,7 @@ import os
 import pickle
 import stat
 import struct
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -206,6 +207,52 @@ def write_graph(store_path: Path, snapshot: dict[str, Any], graph: LineageGraph,
     return path
 
 
+def build_in_child(store_path: Path, snapshot_id: int) -> bool:
+    """Build and cache a snapshot's graph in a new Python process; return whether it worked.
+
+    The build of a large snapshot needs several times the memory of the graph it makes, and a
+    Python process keeps most of that memory after the build. A child process returns it all
+    when it ends. A failed child is logged as a warning, and the caller builds in its own
+    process instead.
+    """
+    command = [sys.executable, "-m", "lineage.graphcache", str(store_path), str(snapshot_id)]
+    logger.info("building the graph of snapshot %s of %s in a child process", snapshot_id,
+                store_path)
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as err:
+        logger.warning("could not start the graph build of snapshot %s: %s", snapshot_id, err)
+        return False
+    if completed.returncode != 0:
+        last_lines = "\n".join(completed.stderr.strip().splitlines()[-5:])
+        logger.warning("the graph build of snapshot %s failed with exit code %d; building "
+                       "here instead:\n%s", snapshot_id, completed.returncode, last_lines)
+        return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build and cache the graph of one snapshot: `python -m lineage.graphcache STORE ID`."""
+    from lineage.errors import LineageError
+    from lineage.source import build_snapshot_cache
+
+    arguments = sys.argv[1:] if argv is None else argv
+    if len(arguments) != 2 or not arguments[1].isdigit():
+        print("usage: python -m lineage.graphcache STORE_FILE SNAPSHOT_ID", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        written = build_snapshot_cache(Path(arguments[0]), int(arguments[1]))
+    except LineageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if written is None:
+        print(f"error: no graph cache was written for {arguments[0]}; see the warnings above",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def _open_trusted(path: Path, store_path: Path) -> Any:
     """Open a cache file for reading after checking who may have written it.
 
@@ -303,6 +350,10 @@ def _remove_other_versions(store_path: Path, snapshot_id: int, keep: Path) -> No
 
 
 __all__ = [
-    "CACHE_FORMAT", "MAX_CACHED_SNAPSHOTS", "CACHE_VERSION", "CachedGraph", "cache_key", "cache_path", "code_version",
-    "read_graph", "write_graph",
+    "CACHE_FORMAT", "CACHE_VERSION", "MAX_CACHED_SNAPSHOTS", "CachedGraph", "build_in_child",
+    "cache_key", "cache_path", "code_version", "read_graph", "write_graph",
 ]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -341,6 +341,12 @@ def _from_store(opened: Store, as_of: AsOfArgument, origin: str) -> Loaded:
                   as_of=info, read_result=partial(opened.result_at, info.id), report=report)
 
 
+# A snapshot with at least this many records is built in a separate process the first time,
+# so that the memory the build needs (about 2.7 GB for 108,000 records) is returned to the
+# system when it ends. The app then reads the graph from the cache the child wrote.
+CHILD_BUILD_RECORDS = 20_000
+
+
 def _snapshot_graph(
     opened: Store, info: SnapshotInfo
 ) -> tuple[LineageGraph, CrawlResult | None, CrawlReport | None]:
@@ -354,9 +360,19 @@ def _snapshot_graph(
     cache_file = _cache_file(opened)
     if cache_file is not None:
         cached = graphcache.read_graph(cache_file, info.to_dict())
+        if cached is None and info.records >= CHILD_BUILD_RECORDS:
+            if graphcache.build_in_child(cache_file, info.id):
+                cached = graphcache.read_graph(cache_file, info.to_dict())
         if cached is not None:
             return cached.graph, None, CrawlReport.from_dict(cached.report)
+    return _build_snapshot(opened, info, cache_file)
 
+
+def _build_snapshot(
+    opened: Store, info: SnapshotInfo, cache_file: Path | None
+) -> tuple[LineageGraph, CrawlResult | None, CrawlReport | None]:
+    """Build the graph of a snapshot from its records and write its cache when there is one."""
+    from lineage import graphcache
     from lineage.build import collector_paused
 
     with collector_paused():
@@ -374,6 +390,28 @@ def _snapshot_graph(
         if cached is not None:
             return cached.graph, None, CrawlReport.from_dict(cached.report)
     return graph, result, None
+
+
+def build_snapshot_cache(store_path: Path, snapshot_id: int) -> Path | None:
+    """Build the graph of one snapshot of a SQLite store and write its cache; return its path.
+
+    This is what `python -m lineage.graphcache` runs in the child process of a first load.
+    Raises LineageError when the store or the snapshot cannot be read.
+    """
+    from lineage import graphcache
+    from lineage import store as stores
+
+    with stores.open_store(store_path) as opened:
+        matches = [info for info in opened.snapshots() if info.id == snapshot_id]
+        if not matches:
+            raise LineageError(f"store {store_path} has no snapshot {snapshot_id}; pass the id "
+                               "of a saved snapshot")
+        cache_file = _cache_file(opened)
+        if cache_file is None:
+            raise LineageError(f"{store_path} is not a SQLite file, so it has no graph cache")
+        _build_snapshot(opened, matches[0], cache_file)
+        written = graphcache.cache_path(cache_file, snapshot_id)
+        return written if written.is_file() else None
 
 
 def _cache_file(opened: Store) -> Path | None:

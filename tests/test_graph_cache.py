@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from lineage import graphcache, store
+from lineage import graphcache, source, store
 from lineage.errors import LineageError
 from lineage.frozen import CacheChangedError
 from lineage.graph import LineageGraph, NodeKind
@@ -255,6 +255,40 @@ def test_postgres_store_has_no_cache(postgres_url, monkeypatch):
 
     assert written == []
     assert _records_read(second) is None
+
+
+def test_large_snapshot_is_built_in_child_process(store_path, monkeypatch, caplog):
+    monkeypatch.setattr(source, "CHILD_BUILD_RECORDS", 1)
+
+    with caplog.at_level(logging.INFO, logger="lineage.graphcache"):
+        loaded = _load(store_path)
+
+    assert "in a child process" in caplog.text
+    # The child wrote the cache, so this process only read it.
+    assert not _built(loaded)
+    assert _records_read(loaded) is False
+    assert _caches(store_path) == [graphcache.cache_path(store_path, 2)]
+    _assert_same_graph(loaded.graph, _build(store_path, 2))
+
+
+def test_failed_child_build_builds_in_process(store_path, monkeypatch, caplog):
+    monkeypatch.setattr(source, "CHILD_BUILD_RECORDS", 1)
+    monkeypatch.setattr(graphcache.sys, "executable", "/bin/false")
+
+    with caplog.at_level(logging.WARNING, logger="lineage.graphcache"):
+        loaded = _load(store_path)
+
+    assert "failed with exit code 1" in caplog.text
+    assert _built(loaded)
+    _assert_same_graph(loaded.graph, _build(store_path, 2))
+
+
+def test_cache_builder_command_rejects_unknown_snapshot(store_path, capsys):
+    code = graphcache.main([str(store_path), "99"])
+
+    assert code == 2
+    assert "has no snapshot 99" in capsys.readouterr().err
+    assert _caches(store_path) == []
 
 
 def test_loaded_needs_result_or_reader():
