@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from lineage import graphcache
 from lineage.cli import main
+from lineage.source import SAMPLE_DIR, load
 from lineage.store import open_store
 from sample_data import generate as sample
 
@@ -134,3 +136,28 @@ def _lineage_recording() -> dict[str, Any]:
             ]},
         },
     }
+
+
+def test_crawl_into_sqlite_builds_graph_cache(tmp_path: Path) -> None:
+    database = tmp_path / "store.sqlite"
+
+    code = main(["crawl", "--recording", str(SAMPLE_DIR / "account-after.json"),
+                 "--db", str(database), "--no-cloudtrail"])
+
+    assert code == 0
+    caches = sorted(tmp_path.glob("store.sqlite.graph-1-*.pickle"))
+    assert [path.name for path in caches] == [graphcache.cache_path(database.resolve(), 1).name]
+    # The next load reads that cache and matches a build from the records.
+    loaded = load(db=database)
+    assert loaded._result is None
+    assert len(loaded.graph) == len(load(recording=SAMPLE_DIR / "account-after.json").graph)
+
+
+def test_no_graph_cache_flag_skips_cache(tmp_path: Path) -> None:
+    database = tmp_path / "store.sqlite"
+
+    code = main(["crawl", "--recording", str(SAMPLE_DIR / "account-after.json"),
+                 "--db", str(database), "--no-cloudtrail", "--no-graph-cache"])
+
+    assert code == 0
+    assert list(tmp_path.glob("store.sqlite.graph-*")) == []

@@ -107,6 +107,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--tags", action="store_true",
                         help="fetch tags with ListTags for resources read without Search "
                              "(one extra call per resource)")
+    parser.add_argument("--no-graph-cache", action="store_true",
+                        help="do not build the graph of a SQLite store's new snapshot now; the "
+                             "first `lineage app` or query on it builds it instead")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(handler=run)
 
@@ -143,14 +146,37 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         Path(args.report).write_text(json.dumps(result.report.to_dict(), indent=2) + "\n")
     snapshot = database.save(result, source=source, taken_at=taken_at)
+    cache = None if args.no_graph_cache else _build_graph_cache(database, snapshot)
 
     if args.json:
         print_json({"report": result.report.to_dict(), "snapshot": snapshot,
-                    "store": str(database.path)})
+                    "store": str(database.path),
+                    "graph_cache": str(cache) if cache is not None else None})
     else:
         _print_report(result)
         section(f"Saved snapshot {snapshot} to {database.path}")
+        if cache is not None:
+            say(f"Graph cache: {cache}")
     return 0 if _record_count(result) else EXIT_NOTHING_READ
+
+
+def _build_graph_cache(database: Any, snapshot: int) -> Path | None:
+    """Build the new snapshot's graph cache now, so the app's first load of it is fast.
+
+    Only a SQLite file has a cache. The graph is built from the records as the store returns
+    them, which is what a later load reads. A failed build is logged, and the load builds it.
+    """
+    from lineage.source import build_snapshot_cache
+    from lineage.store import SQLiteBackend
+
+    if not isinstance(database.backend, SQLiteBackend) or database.backend.memory:
+        return None
+    assert isinstance(database.backend.path, Path)
+    try:
+        return build_snapshot_cache(database.backend.path.resolve(), snapshot)
+    except LineageError as err:
+        logger.warning("could not build the graph cache of snapshot %s: %s", snapshot, err)
+        return None
 
 
 def _crawl_recording(
