@@ -363,9 +363,10 @@ class FrozenLineageGraph(LineageGraph):
                     arns[arn_key(node_id)] = index
                 label = self._labels[index]
                 name = name_from_arn(node_id) if arn else node_id
-                # A node is found by label, resource name and id, without regard to case; an
-                # ARN id in any case is found through `arns` instead. Keys reuse the label and
-                # id strings where lower-casing changes nothing, which halves the index.
+                # A node is found by label, resource name and id, without regard to case. ARN
+                # ids are left out to save memory, and `_named` finds them through `arns`.
+                # Keys reuse the label and id strings where lower-casing changes nothing, which
+                # halves the index.
                 keys = {_lowered(label), _lowered(label if name == label else name)}
                 if not arn:
                     keys.add(_lowered(node_id))
@@ -388,17 +389,29 @@ class FrozenLineageGraph(LineageGraph):
         return None if found is None else self._ids[found]
 
     def _named(self, lowered: str) -> list[str]:
-        names, _ = self._name_indexes()
+        names, arns = self._name_indexes()
         found = names.get(lowered)
         if found is None:
-            return []
-        if isinstance(found, int):
-            return [self._ids[found]]
-        return [self._ids[index] for index in found]
+            indexes = []
+        elif isinstance(found, int):
+            indexes = [found]
+        else:
+            indexes = list(found)
+
+        # LineageGraph also finds a node by its ARN id lower-cased, even when the text is not
+        # an ARN to `is_arn` ("ARN:AWS:..." lower-cases to "arn:aws:...").
+        if is_arn(lowered):
+            index = arns.get(arn_key(lowered))
+            if index is not None and index not in indexes and self._ids[index].lower() == lowered:
+                indexes.append(index)
+        return [self._ids[index] for index in indexes]
 
     def _names_sorted(self) -> list[str]:
-        names, _ = self._name_indexes()
-        return sorted(names)
+        # The lower-cased ARN ids are names too, as in LineageGraph, so that suggest() offers
+        # the same names for a misspelt ARN or a name part.
+        names, arns = self._name_indexes()
+        arn_names = {self._ids[index].lower() for index in arns.values()}
+        return sorted(arn_names.union(names))
 
 
 def freeze(graph: LineageGraph) -> FrozenLineageGraph:
