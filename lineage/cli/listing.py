@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     graph = loaded.graph
     kinds = [NodeKind(args.kind)] if args.kind else list(NodeKind)
     rows = sorted(
-        (graph.kind(node_id).value, str(graph.node(node_id).get("label", "")), node_id)
+        (graph.kind(node_id).value, str(graph.attribute(node_id, "label", "")), node_id)
         for node_id in graph.nodes_of_kind(*kinds)
     )
 

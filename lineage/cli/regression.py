@@ -207,7 +207,7 @@ def print_report(report: RegressionReport, changed_only: bool = True) -> None:
 def _print_current(report: RegressionReport) -> None:
     graph = report.graph
     rows = [
-        (graph.kind(node).value, graph.node(node).get("label") or node, node)
+        (graph.kind(node).value, graph.attribute(node, "label") or node, node)
         for node in report.lineage["after"]
     ]
     rows.sort(key=lambda row: (row[0], str(row[1])))

@@ -34,7 +34,7 @@ class NodeRef:
 
 def node_ref(graph: LineageGraph, node_id: str) -> NodeRef:
     """Return a NodeRef for a node of the graph, with status and reason for placeholders."""
-    attrs = graph.node(node_id)
+    attrs = graph.brief(node_id)
     status = placeholder_status(attrs)
     return NodeRef(
         id=node_id,

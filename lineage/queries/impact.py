@@ -202,7 +202,7 @@ def _hits(graph: LineageGraph, query: S3Location) -> list[ImpactHit]:
         match = match_s3(query, entry.location, entry.is_prefix)
         if match is None:
             continue
-        attrs = graph.node(entry.node_id)
+        attrs = graph.brief(entry.node_id)
         hits.append(ImpactHit(
             node=node_ref(graph, entry.node_id),
             uri=entry.location.uri,
@@ -360,7 +360,7 @@ def _possible_hits(
     # an unresolved manifest may have read the queried data.
     possible: list[PossibleHit] = []
     for node_id in location_index(graph).manifests:
-        attrs = graph.node(node_id)
+        attrs = graph.brief(node_id)
         recorded = _location(node_id, attrs)
         if recorded is not None and match_s3(query, recorded, False) is not None:
             continue

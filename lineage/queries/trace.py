@@ -117,7 +117,8 @@ def trace(
     distances = graph.neighbourhood(root, depth, direction)
 
     ordered = sorted(distances, key=lambda node_id: (
-        distances[node_id], graph.kind(node_id).value, str(graph.node(node_id)["label"]), node_id,
+        distances[node_id], graph.kind(node_id).value, str(graph.attribute(node_id, "label")),
+        node_id,
     ))
     nodes = [TracedNode(node_ref(graph, node_id), distances[node_id]) for node_id in ordered]
 

@@ -62,10 +62,10 @@ def render(loaded: Loaded) -> None:
     endpoint_id = st.selectbox(
         "Endpoint",
         endpoints,
-        format_func=lambda node_id: str(graph.node(node_id)["label"]),
+        format_func=lambda node_id: str(graph.attribute(node_id, "label")),
         key="regression_endpoint",
     )
-    endpoint = str(graph.node(str(endpoint_id))["label"])
+    endpoint = str(graph.attribute(str(endpoint_id), "label"))
 
     try:
         timeline = _timeline(store, id(store), endpoint)

@@ -31,7 +31,7 @@ def render(loaded: Loaded) -> None:
     endpoint = st.selectbox(
         "Endpoint",
         endpoints,
-        format_func=lambda node_id: str(graph.node(node_id)["label"]),
+        format_func=lambda node_id: str(graph.attribute(node_id, "label")),
         key="trace_endpoint",
     )
     try:
