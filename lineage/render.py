@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -286,7 +286,8 @@ def _checked_ids(graph: LineageGraph, node_ids: Iterable[str], focus: str | None
     if focus is not None and focus not in selected:
         selected.insert(0, focus)
     for node_id in selected:
-        graph.node(node_id)  # raises NodeNotFoundError with suggestions
+        if node_id not in graph:
+            graph.node(node_id)  # raises NodeNotFoundError with suggestions
     return selected
 
 
@@ -322,11 +323,15 @@ def select_view(
     seen: set[str] = set()
     pages = dict(expanded or {})
 
-    for start in _start_order(graph, node_ids, focus):
+    starts = _start_order(graph, node_ids, focus)
+    while len(kept) + len(folds) < budget:
+        # The budget is checked before the next start is taken, because any start after the
+        # focus sorts the whole selection. A view that its focus fills needs no sort.
+        start = next(starts, None)
+        if start is None:
+            break
         if start in seen:
             continue
-        if len(kept) + len(folds) >= budget:
-            break
         seen.add(start)
         kept.append(start)
         queue = deque([start])
@@ -374,7 +379,7 @@ def select_view(
 
 
 def _fold_id(graph: LineageGraph, parent: str, side: str, member: str) -> str:
-    kind = NodeKind(graph.node(member)["kind"]).value
+    kind = graph.kind(member).value
     return f"fold:{side}:{kind}:{parent}"
 
 
@@ -397,27 +402,32 @@ def _open_page(
     return shown + page_members, rest
 
 
-def _start_order(graph: LineageGraph, node_ids: list[str], focus: str | None) -> list[str]:
-    # Without a focus, start from the leftmost kinds (endpoints) so the drawn part of a capped
-    # view is the part a reader starts from.
-    ordered = sorted(node_ids, key=lambda node_id: _node_sort_key(graph, node_id))
+def _start_order(graph: LineageGraph, node_ids: list[str], focus: str | None) -> Iterator[str]:
+    """Yield the focus, then the other nodes from the leftmost kinds (endpoints) rightwards.
+
+    Without a focus, the drawn part of a capped view is then the part a reader starts from.
+    The sort runs only when the caller takes a node after the focus.
+    """
     if focus is not None:
-        ordered.remove(focus)
-        ordered.insert(0, focus)
-    return ordered
+        yield focus
+    ordered = sorted(node_ids, key=lambda node_id: _node_sort_key(graph, node_id))
+    for node_id in ordered:
+        if node_id != focus:
+            yield node_id
 
 
 def _node_sort_key(graph: LineageGraph, node_id: str) -> tuple[int, str, str]:
-    attrs = graph.node(node_id)
-    kind = NodeKind(attrs["kind"]).value
-    return KIND_ORDER.get(kind, 99), str(attrs.get("label", "")).lower(), node_id
+    kind = graph.kind(node_id).value
+    return KIND_ORDER.get(kind, 99), str(graph.attribute(node_id, "label", "")).lower(), node_id
 
 
 def _neighbour_groups(
     graph: LineageGraph, parent: str, selection: set[str], seen: set[str]
 ) -> list[tuple[str, list[str]]]:
     """Group the unseen selected neighbours of `parent` by side and kind, upstream first."""
-    groups: dict[tuple[int, str, int, str], list[str]] = {}
+    # Each group is a dict used as an ordered set, because a hub's group has thousands of
+    # members and a membership test on a list made grouping quadratic.
+    groups: dict[tuple[int, str, int, str], dict[str, None]] = {}
     sides = (
         (0, "upstream", graph.successors(parent)),
         (1, "downstream", graph.predecessors(parent)),
@@ -426,11 +436,10 @@ def _neighbour_groups(
         for neighbour in neighbours:
             if neighbour not in selection or neighbour in seen:
                 continue
-            kind = NodeKind(graph.node(neighbour)["kind"]).value
-            members = groups.setdefault((side_rank, side, KIND_ORDER.get(kind, 99), kind), [])
-            if neighbour not in members:
-                members.append(neighbour)
-    return [(side, members) for (_, side, _, _), members in sorted(groups.items())]
+            kind = graph.kind(neighbour).value
+            members = groups.setdefault((side_rank, side, KIND_ORDER.get(kind, 99), kind), {})
+            members[neighbour] = None
+    return [(side, list(members)) for (_, side, _, _), members in sorted(groups.items())]
 
 
 def _split_group(
@@ -446,14 +455,31 @@ def _split_group(
 
 def _recency_key(graph: LineageGraph, node_id: str) -> tuple[int, str, str, str]:
     # Newest first; nodes without a creation time after those with one, then by label.
-    attrs = graph.node(node_id)
+    attrs = graph.brief(node_id)
     created = attrs.get("created")
     if isinstance(created, datetime):
         created_text = created.isoformat()
     else:
         created_text = str(created) if created else ""
-    inverted = "".join(chr(0x10FFFF - ord(char)) for char in created_text)
+    inverted = created_text.translate(_INVERTED_CHARS)
     return (0 if created_text else 1), inverted, str(attrs.get("label", "")).lower(), node_id
+
+
+class _InvertedCharTable(dict[int, str]):
+    """A `str.translate` table that maps each character to chr(0x10FFFF - its code point).
+
+    Translating reverses the order of any two characters, so an ascending sort of translated
+    ISO timestamps puts the latest first. Each character is computed on its first use and then
+    looked up, since timestamps use few characters.
+    """
+
+    def __missing__(self, code: int) -> str:
+        inverted = chr(0x10FFFF - code)
+        self[code] = inverted
+        return inverted
+
+
+_INVERTED_CHARS = _InvertedCharTable()
 
 
 def _graph_view_node(
@@ -494,12 +520,11 @@ def _fold_node(
     page: int | None = None,
     pages: int = 1,
 ) -> ViewNode:
-    kind = NodeKind(graph.node(members[0])["kind"]).value
+    kind = graph.kind(members[0]).value
     phrase = kind_phrase(kind, len(members))
-    parent_label = str(graph.node(parent).get("label") or parent)
+    parent_label = str(graph.attribute(parent, "label") or parent)
     lines = [f"{len(members)} more {phrase} {side} of {parent_label}"]
-    names = [str(graph.node(member).get("label") or member) for member in members]
-    lines += _capped(names, TOOLTIP_SECTION_LINES)
+    lines += _capped_names(graph, members, TOOLTIP_SECTION_LINES)
     label = f"{len(members)} more {phrase}"
     next_page = 0 if page is None else (page + 1) % max(pages, 1)
     if page is not None:
@@ -519,10 +544,18 @@ def _fold_node(
     )
 
 
+def _capped_names(graph: LineageGraph, members: list[str], limit: int) -> list[str]:
+    # The same lines as _capped() over every member's label, reading only the labels shown.
+    names = [str(graph.attribute(member, "label") or member) for member in members[:limit]]
+    if len(members) > limit:
+        names.append(f"\u2026 {len(members) - limit} more")
+    return names
+
+
 def _summary_node(graph: LineageGraph, hidden: list[str]) -> ViewNode:
     counts: dict[str, int] = {}
     for node_id in hidden:
-        kind = NodeKind(graph.node(node_id)["kind"]).value
+        kind = graph.kind(node_id).value
         counts[kind] = counts.get(kind, 0) + 1
     lines = [f"{len(hidden)} more nodes not drawn (node cap or reachable only via folded nodes)"]
     for kind in sorted(counts, key=lambda kind: KIND_ORDER.get(kind, 99)):
@@ -845,6 +878,11 @@ _DATA_SCRIPT = re.compile(r"<script type=\"text/javascript\">(.*?)</script>", re
 _LINK_POPUP_FILL = "popup.innerHTML = nodeData[0].title;"
 
 
+# The jinja2 Environment of pyvis's template folder, shared by every page. Streamlit renders
+# pages from several script threads, and jinja2 3.1 guards its template cache with a lock.
+_TEMPLATE_ENVIRONMENTS: dict[str, Any] = {}
+
+
 def _page_html(
     view: View,
     positions: Mapping[str, tuple[int, int]],
@@ -854,6 +892,11 @@ def _page_html(
     highlight: set[str] | None = None,
 ) -> str:
     network = Network(height=f"{height_px}px", width="100%", directed=True, cdn_resources="in_line")
+    # pyvis 0.3.2 gives every Network its own jinja2 Environment, which compiled the template
+    # again for every page (about 0.1 s). The first one is kept, with its compiled templates.
+    network.templateEnv = _TEMPLATE_ENVIRONMENTS.setdefault(
+        network.template_dir, network.templateEnv
+    )
     # Appending to pyvis's lists directly: add_node scans a list per call (quadratic), and it
     # turns numeric-looking string ids such as "20240115" into ints while add_edge does not.
     network.nodes = [

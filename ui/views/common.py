@@ -163,13 +163,32 @@ def nodes_by_label(graph: LineageGraph, kinds: Iterable[str]) -> list[str]:
 def _nodes_by_label(_graph: LineageGraph, graph_key: str, kinds: tuple[str, ...]) -> list[str]:
     wanted = {NodeKind(kind) for kind in kinds}
     ids = list(_graph.nodes_of_kind(*wanted))
-    return sorted(ids, key=lambda node_id: (str(_graph.node(node_id)["label"]).lower(), node_id))
+    # `attribute`, not `node`, because a cached graph reads a node's other attributes from disk.
+    return sorted(
+        ids, key=lambda node_id: (str(_graph.attribute(node_id, "label")).lower(), node_id)
+    )
 
 
 def node_caption(graph: LineageGraph, node_id: str) -> str:
     """Return "label (kind)" for select boxes, which show options as plain text."""
-    attrs = graph.node(node_id)
-    return f"{attrs['label']} ({kind_title(NodeKind(attrs['kind']).value)})"
+    return f"{graph.attribute(node_id, 'label')} ({kind_title(graph.kind(node_id).value)})"
+
+
+def node_captions(graph: LineageGraph, kinds: Iterable[str]) -> Mapping[str, str]:
+    """Return {node id: `node_caption`} for the nodes of `kinds`, made once per graph and kinds.
+
+    A select box calls its `format_func` for every option on every rerun, and a large account
+    has thousands of nodes of one kind, so the captions are looked up rather than built.
+    """
+    return _node_captions(graph, graph_cache_key(graph), tuple(sorted(set(kinds))))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _node_captions(_graph: LineageGraph, graph_key: str, kinds: tuple[str, ...]) -> dict[str, str]:
+    return {
+        node_id: node_caption(_graph, node_id)
+        for node_id in _nodes_by_label(_graph, graph_key, kinds)
+    }
 
 
 def first_endpoint(graph: LineageGraph) -> str | None:

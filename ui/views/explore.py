@@ -18,6 +18,7 @@ from lineage.errors import LineageError
 from lineage.graph import LineageGraph, NodeKind
 from lineage.identity import decode_hyperparameter, is_framework_hyperparameter
 from lineage.render import RenderedGraph
+from lineage.render import render as render_graph
 from lineage.source import Loaded
 from ui.views import common
 
@@ -113,11 +114,14 @@ def explore_view(
     node_ids = []
     by_kind: dict[str, int] = {}
     for node_id in distances:
-        kind = NodeKind(_graph.node(node_id)["kind"]).value
+        kind = _graph.kind(node_id).value
         if node_id == focus or kind in shown:
             node_ids.append(node_id)
             by_kind[kind] = by_kind.get(kind, 0) + 1
-    rendered = common.render_cached(_graph, node_ids, focus=focus, expanded=dict(expanded))
+
+    # `render`, not `common.render_cached`, because this function's cache already covers the
+    # view. A second cache would hash the selection (20,000 ids around a hub) on every miss.
+    rendered = render_graph(_graph, node_ids, focus=focus, expanded=dict(expanded))
     return ExploreView(rendered=rendered, selected=len(node_ids), selected_by_kind=by_kind)
 
 
@@ -136,7 +140,9 @@ def _pick_focus(graph: LineageGraph) -> str:
             format_func=lambda value: value if value == ALL_KINDS else common.kind_title(value),
             key="explore_kind",
         )
-    candidates = common.nodes_by_label(graph, kinds if kind == ALL_KINDS else [kind])
+    candidate_kinds = kinds if kind == ALL_KINDS else [kind]
+    candidates = common.nodes_by_label(graph, candidate_kinds)
+    captions = common.node_captions(graph, candidate_kinds)
     linked = st.query_params.get(FOCUS_PARAM)
     index = candidates.index(linked) if linked in candidates else 0
     with picker_node:
@@ -144,7 +150,7 @@ def _pick_focus(graph: LineageGraph) -> str:
             "Node",
             candidates,
             index=index,
-            format_func=lambda node_id: common.node_caption(graph, node_id),
+            format_func=captions.__getitem__,
             key="explore_node",
             on_change=_focus_changed,
         )
@@ -161,7 +167,7 @@ def _linked_kind(graph: LineageGraph, kinds: list[str]) -> str | None:
     linked = st.query_params.get(FOCUS_PARAM)
     if not linked or linked not in graph:
         return None
-    kind = NodeKind(graph.node(linked)["kind"]).value
+    kind = graph.kind(linked).value
     return kind if kind in kinds else None
 
 
