@@ -611,7 +611,8 @@ def _first_edge_attrs(graph: LineageGraph, source: str, target: str) -> dict[str
     if not edges:
         return {}
     # The same edge every time: the first by relation, then by channel or variant.
-    return dict(min(edges, key=_edge_label))
+    first = min(edges, key=_edge_label)
+    return dict(first)
 
 
 # --- text --------------------------------------------------------------------------------
