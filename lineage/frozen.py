@@ -239,9 +239,10 @@ class FrozenLineageGraph(LineageGraph):
             return _KINDS[self._kinds[index]]
         if name == "label":
             return self._labels[index]
-        column = self._brief.get(name)
-        if column is not None:
-            value = column[index]
+        if name in BRIEF_ATTRIBUTES:
+            # freeze() drops the column of an attribute that no node has.
+            column = self._brief.get(name)
+            value = None if column is None else column[index]
             return default if value is None else value
         return self.node(node_id).get(name, default)
 
