@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
+from lineage.cli import main
 from lineage.render import DEFAULT_MAX_NODES, DEFAULT_PAGE_SIZE, DEFAULT_SIBLING_LIMIT
 from lineage.synthetic import AccountSpec, generate_account, hub_dataset_uri
 from tests.browser_support import (
@@ -39,12 +40,21 @@ FOLD_ID = f"fold:downstream:training_job:{HUB}"
 
 @pytest.fixture(scope="module")
 def large_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Write the account's recording, start the app on it, and yield the app's URL."""
+    """Crawl the account's recording into a store, start the app on it, yield the app's URL.
+
+    The crawl writes the store's graph cache, so the app reads the graph as it does on a large
+    account: node details come from the cache file when a view needs them.
+    """
     folder = tmp_path_factory.mktemp("large-app")
     recording = folder / "account.json"
     recording.write_text(json.dumps(generate_account(SPEC)), encoding="utf-8")
+    database = folder / "store.sqlite"
+    code = main(["crawl", "--recording", str(recording), "--db", str(database),
+                 "--no-cloudtrail", "--json"])
+    assert code == 0
+    assert list(folder.glob("store.sqlite.graph-1-*.pickle")), "the crawl wrote no graph cache"
 
-    with running_app(folder / "streamlit.log", ["--recording", str(recording)]) as url:
+    with running_app(folder / "streamlit.log", ["--db", str(database)]) as url:
         yield url
 
 
