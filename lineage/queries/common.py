@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -45,7 +46,7 @@ def node_ref(graph: LineageGraph, node_id: str) -> NodeRef:
     )
 
 
-def placeholder_status(attrs: dict[str, Any]) -> str | None:
+def placeholder_status(attrs: Mapping[str, Any]) -> str | None:
     """Return why a node has no full record, or None for a node read in full.
 
     Endpoints and jobs also have a `status` attribute (InService, Completed), so only an

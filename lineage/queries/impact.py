@@ -316,7 +316,7 @@ def location_index(graph: LineageGraph) -> LocationIndex:
     return index
 
 
-def _location(node_id: str, attrs: dict[str, Any]) -> S3Location | None:
+def _location(node_id: str, attrs: Mapping[str, Any]) -> S3Location | None:
     text = attrs.get("uri") or node_id
     if not isinstance(text, str) or "://" not in text:
         return None
@@ -327,7 +327,7 @@ def _location(node_id: str, attrs: dict[str, Any]) -> S3Location | None:
         return None
 
 
-def _is_prefix(attrs: dict[str, Any]) -> bool:
+def _is_prefix(attrs: Mapping[str, Any]) -> bool:
     if attrs.get("is_prefix") is not None:
         return bool(attrs["is_prefix"])
     data_type = _data_type(attrs)
@@ -336,7 +336,7 @@ def _is_prefix(attrs: dict[str, Any]) -> bool:
     return data_type in (None, "S3Prefix")
 
 
-def _data_type(attrs: dict[str, Any]) -> str | None:
+def _data_type(attrs: Mapping[str, Any]) -> str | None:
     value = attrs.get("data_type")
     return None if value is None else str(value)
 
@@ -400,7 +400,7 @@ _KIND_GROUP = {kind: name for name, kinds in DOWNSTREAM_GROUPS.items() for kind 
 _REF_ORDER = attrgetter("kind", "label", "id")
 
 
-def _node_ref(node_id: str, attrs: dict[str, Any]) -> NodeRef:
+def _node_ref(node_id: str, attrs: Mapping[str, Any]) -> NodeRef:
     """Return what `node_ref()` returns, from attributes already read from the graph."""
     kind = attrs["kind"]
     status = placeholder_status(attrs)

@@ -6,14 +6,15 @@ tables, and the graph is bounded like the Explore page's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar, overload
 
 import streamlit as st
 
 from lineage.errors import LineageError
 from lineage.graph import LineageGraph
 from lineage.queries.common import NodeRef
-from lineage.queries.impact import Consumer, ImpactResult, impact
+from lineage.queries.impact import Consumer, ImpactHit, ImpactResult, impact
 from lineage.source import Loaded
 from ui.views import common
 
@@ -68,21 +69,61 @@ def _node_status(graph: LineageGraph, ref: NodeRef) -> str | None:
     return str(status) if status else None
 
 
-def _ref_rows(graph: LineageGraph, refs: Iterable[NodeRef]) -> list[dict[str, str | None]]:
-    """Build one table row per node; the status column is left out when no node has one."""
-    rows: list[dict[str, str | None]] = [
-        {
-            "name": ref.label,
-            "kind": common.kind_title(ref.kind),
-            "status": _node_status(graph, ref),
-            "id": ref.id,
-        }
-        for ref in refs
-    ]
-    if not any(row["status"] for row in rows):
-        for row in rows:
-            del row["status"]
-    return rows
+_Row = dict[str, str | None]
+_Item = TypeVar("_Item")
+
+
+class _LazyRows(Sequence[_Row], Generic[_Item]):
+    """Table rows made from items when their page is shown.
+
+    A hub dataset has tens of thousands of consumers and downstream nodes, and a table shows
+    one page of them at a time, so rows are not made up front.
+    """
+
+    def __init__(self, items: Sequence[_Item], make_row: Callable[[_Item], _Row]) -> None:
+        self._items = items
+        self._make_row = make_row
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> _Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[_Row]: ...
+
+    def __getitem__(self, index: int | slice) -> _Row | list[_Row]:
+        if isinstance(index, slice):
+            return [self._make_row(item) for item in self._items[index]]
+        return self._make_row(self._items[index])
+
+
+def _ref_rows(graph: LineageGraph, refs: Sequence[NodeRef]) -> _LazyRows[NodeRef]:
+    """Return one row per node; the status column is left out when no node has a status."""
+    # Jobs and endpoints have a status, so this scan usually stops at the first node.
+    with_status = any(_node_status(graph, ref) for ref in refs)
+
+    def row(ref: NodeRef) -> _Row:
+        cells: _Row = {"name": ref.label, "kind": common.kind_title(ref.kind)}
+        if with_status:
+            cells["status"] = _node_status(graph, ref)
+        cells["id"] = ref.id
+        return cells
+
+    return _LazyRows(refs, row)
+
+
+def _match_row(pair: tuple[ImpactHit, Consumer | None]) -> _Row:
+    hit, consumer = pair
+    return {
+        "location": hit.uri,
+        "match": hit.match,
+        "data type": hit.data_type,
+        "read by": consumer.job.label if consumer else "",
+        "channel": consumer.channel if consumer else "",
+        "node": hit.node.label,
+    }
 
 
 def show_result(loaded: Loaded, result: ImpactResult) -> None:
@@ -98,21 +139,12 @@ def show_result(loaded: Loaded, result: ImpactResult) -> None:
 
     if result.hits:
         st.subheader("Matches")
-        rows = []
+        # One row per job reading a match, or one row for a match nothing reads.
+        pairs: list[tuple[ImpactHit, Consumer | None]] = []
         for hit in result.hits:
             consumers: list[Consumer | None] = list(hit.consumers) or [None]
-            for consumer in consumers:
-                rows.append(
-                    {
-                        "location": hit.uri,
-                        "match": hit.match,
-                        "data type": hit.data_type,
-                        "read by": consumer.job.label if consumer else "",
-                        "channel": consumer.channel if consumer else "",
-                        "node": hit.node.label,
-                    }
-                )
-        common.show_paged_table(rows, key="impact_matches_page")
+            pairs.extend((hit, consumer) for consumer in consumers)
+        common.show_paged_table(_LazyRows(pairs, _match_row), key="impact_matches_page")
 
     if result.endpoints:
         st.subheader("Endpoints serving affected configs")
