@@ -14,7 +14,10 @@ a fresh child process and prints it beside its floor:
 - HTML size of a 300-node view against its node and edge JSON plus one vis-network (1.5x);
 - time for headless Chromium to draw that page (1 s);
 - app cold start with `--db` on the account (5 s), with the graph cache the first load
-  wrote, and a warm rerun (100 ms), with AppTest.
+  wrote, and a warm rerun (100 ms), with AppTest;
+- the same cold start with a real server (5 s): from starting `streamlit run` to the hub
+  view's graph drawn in headless Chromium, and to the page idle (graph drawn, script run
+  finished, every element shown), the median of three new servers. `--skip-browser` skips it.
 
 Chromium runs with the flags that keep it off the network; every server and browser in this
 script listens on or talks to 127.0.0.1 only.
@@ -39,6 +42,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +75,7 @@ QUERY_RUNS = 200
 HUB_RUNS = 20
 DRAW_RUNS = 5
 RERUNS = 5
+SERVER_RUNS = 3
 
 
 def p95(values: list[float]) -> float:
@@ -319,6 +324,93 @@ def measure_draw(html_path: Path) -> dict[str, Any]:
     return {"draw_s": statistics.median(times), "draw_max_s": max(times)}
 
 
+# Runs in every frame before the page's own scripts. pyvis's template declares `var network`
+# and assigns the vis.Network to it, so a setter on that global receives the network as soon as
+# it exists and stores the wall-clock time of its first drawing on the top page.
+_DRAWN_AT_SCRIPT = """
+(() => {
+  if (window === window.top) return;
+  let current;
+  Object.defineProperty(window, 'network', {
+    configurable: true,
+    get() { return current; },
+    set(value) {
+      current = value;
+      if (value && typeof value.once === 'function') {
+        value.once('afterDrawing', () => {
+          if (window.top.__graphDrawnAt === undefined) {
+            window.top.__graphDrawnAt = performance.timeOrigin + performance.now();
+          }
+        });
+      }
+    },
+  });
+})();
+"""
+
+# Polled on every animation frame of the top page: the wall-clock time once the graph is drawn,
+# Streamlit's script run has finished and no element still shows the skeleton that Streamlit
+# 1.67 draws while an element's code loads, else null.
+_IDLE_AT_SCRIPT = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__graphDrawnAt === undefined || !app) return null;
+  if (app.dataset.testScriptState !== 'notRunning') return null;
+  if (document.querySelector('[data-testid="stSkeleton"]') !== null) return null;
+  return performance.timeOrigin + performance.now();
+}
+"""
+
+
+def measure_server_cold_start(store_path: Path, hub: str, workdir: Path) -> dict[str, Any]:
+    """Time `streamlit run` on the store from process start to the hub view in Chromium.
+
+    Each run starts a new server and opens the page in a new browser profile, with the hub in
+    the `focus` query parameter. Chromium is launched before the server starts, as a reader's
+    browser is already open. The page is loaded once the health check returns `ok`, which
+    `running_app` polls every 0.3 s, so a figure can include up to 0.3 s of that polling.
+    """
+    if not CHROMIUM.exists():
+        return {"drawn_s": None, "idle_s": None, "note": f"{CHROMIUM} is missing"}
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_support import PAGE_TIMEOUT_MS, launch_chromium, running_app
+
+    url_query = "?" + urlencode({"focus": hub})
+    runs: list[dict[str, float]] = []
+    with sync_playwright() as playwright:
+        for run in range(SERVER_RUNS):
+            with tempfile.TemporaryDirectory() as profile:
+                context = launch_chromium(playwright, Path(profile))
+                try:
+                    context.add_init_script(_DRAWN_AT_SCRIPT)
+                    page = context.new_page()
+                    page.set_default_timeout(PAGE_TIMEOUT_MS)
+                    log_path = workdir / f"server-cold-start-{run}.log"
+                    started = time.time()
+                    with running_app(log_path, ["--db", str(store_path)]) as url:
+                        healthy = time.time()
+                        page.goto(url + url_query)
+                        idle_at = page.wait_for_function(
+                            _IDLE_AT_SCRIPT, polling="raf", timeout=PAGE_TIMEOUT_MS
+                        ).json_value()
+                        drawn_at = page.evaluate("() => window.__graphDrawnAt")
+                finally:
+                    context.close()
+            runs.append(
+                {
+                    "healthy_s": healthy - started,
+                    "drawn_s": drawn_at / 1000 - started,
+                    "idle_s": idle_at / 1000 - started,
+                }
+            )
+            logger.info("server cold start run %d: %s", run, runs[-1])
+    return {
+        name: statistics.median(run[name] for run in runs)
+        for name in ("healthy_s", "drawn_s", "idle_s")
+    }
+
+
 def html_budget(html_path: Path) -> dict[str, Any]:
     """Compare a page's size with its node and edge JSON plus one copy of vis-network."""
     import pyvis
@@ -414,6 +506,11 @@ def main(argv: list[str] | None = None) -> int:
         {"draw_s": None, "note": "skipped"} if args.skip_browser else measure_draw(html_path)
     )
     app = _run_child("app", str(store_path), hub)
+    server: dict[str, Any] = (
+        {"drawn_s": None, "idle_s": None, "note": "skipped"}
+        if args.skip_browser
+        else measure_server_cold_start(store_path, hub, args.workdir)
+    )
 
     print(f"Machine: {machine()}")
     print(
@@ -527,6 +624,29 @@ def main(argv: list[str] | None = None) -> int:
             COLD_START_FLOOR_S,
             "s",
             note="AppTest, graph loaded from the store's graph cache",
+        )
+    )
+    server_note = server.get(
+        "note",
+        f"streamlit run and Chromium, median of {SERVER_RUNS} new servers; "
+        f"the server was healthy after {server.get('healthy_s', 0):.2f} s",
+    )
+    print(
+        row(
+            "server cold start to the hub graph drawn",
+            server["drawn_s"],
+            COLD_START_FLOOR_S,
+            "s",
+            note=server_note,
+        )
+    )
+    print(
+        row(
+            "server cold start to the page idle",
+            server["idle_s"],
+            COLD_START_FLOOR_S,
+            "s",
+            note=server.get("note", "graph drawn, script run finished, no element loading"),
         )
     )
     print(
