@@ -8,6 +8,7 @@ options or `escape_markdown`, so a resource name cannot turn into markup.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import logging
 import string
@@ -350,6 +351,17 @@ def show_graph(
     )
     draw_rendered(rendered, height_px=height_px)
     return rendered
+
+
+def show_loading_frame(message: str, *, height_px: int = DEFAULT_HEIGHT_PX) -> None:
+    """Show a frame of the graph's size with `message`, to be replaced by the drawn graph."""
+    page = f"<p style=\"font-family: sans-serif; color: #555\">{html.escape(message)}</p>"
+    if hasattr(st, "iframe"):
+        st.iframe(page, height=height_px + LEGEND_HEIGHT_PX)
+    else:  # Streamlit before st.iframe existed
+        import streamlit.components.v1 as components
+
+        components.html(page, height=height_px + LEGEND_HEIGHT_PX)
 
 
 def draw_rendered(rendered: RenderedGraph, *, height_px: int = DEFAULT_HEIGHT_PX) -> None:

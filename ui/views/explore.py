@@ -70,6 +70,13 @@ def render(loaded: Loaded) -> None:
 
     focus = _pick_focus(graph)
     depth, direction, shown_kinds = _pick_view(graph)
+
+    # A frame with a loading message goes out before the view is computed. The browser loads
+    # its frame code meanwhile, so the graph, which replaces it in place, is shown as soon as
+    # it arrives rather than when the next element after it does.
+    graph_slot = st.empty()
+    with graph_slot:
+        common.show_loading_frame("Drawing the view...")
     try:
         view = explore_view(
             graph,
@@ -81,12 +88,14 @@ def render(loaded: Loaded) -> None:
             tuple(sorted(common.expanded_from_query().items())),
         )
     except LineageError as err:
+        graph_slot.empty()
         common.show_lineage_error(err, "Pick another node.")
         return
 
     # The graph takes the page's full width: a lineage chain is up to eight columns deep, and
     # in two thirds of the page its labels were fitted too small to read.
-    common.draw_rendered(view.rendered)
+    with graph_slot.container():
+        common.draw_rendered(view.rendered)
     fold_column, details_column = st.columns([1, 1])
     with fold_column:
         common.show_fold_panel(view.rendered, key="explore_fold")
