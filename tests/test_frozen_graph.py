@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -27,6 +26,7 @@ from lineage.identity import is_arn
 from lineage.queries.impact import impact
 from lineage.queries.trace import TRACE_KIND_ORDER, endpoint_trace, trace
 from lineage.source import SAMPLE_DIR, Loaded, load
+from tests.graph_cache_support import assert_same_graph, cache_files, load_counting_writes
 
 SAMPLE = SAMPLE_DIR / "account-after.json"
 
@@ -68,8 +68,8 @@ def forms(
 
     reference = _load_uncached(path, frozen=False)
     memory = _load_uncached(path, frozen=True)
-    _load_counting_writes(path)
-    cached, writes = _load_counting_writes(path)
+    load_counting_writes(path)
+    cached, writes = load_counting_writes(path)
     assert writes == 0, "the second load should read the graph cache, not write it"
 
     yield Forms(request.param, reference.graph, memory.graph, cached.graph)
@@ -282,11 +282,11 @@ def test_subgraph_content_equal(pair):
 
     for node_id in _spread(ids, 40):
         members = list(reference.neighbourhood(node_id, 2))
-        _assert_same_content(frozen.subgraph(members), reference.subgraph(members))
+        assert_same_graph(frozen.subgraph(members), reference.subgraph(members))
 
     whole = frozen.subgraph(ids)
     assert type(whole) is LineageGraph
-    _assert_same_content(whole, reference)
+    assert_same_graph(whole, reference)
     assert list(whole.nx) == ids
     for node_id in ids:
         assert list(whole.out_edges(node_id)) == list(reference.out_edges(node_id)), node_id
@@ -503,11 +503,11 @@ def test_prune_keeps_two_latest_caches(three_snapshots):
     _close(load(db=path, as_of=1))
     _set_ages(path, {1: 120})
     _close(load(db=path, as_of=2))
-    assert _caches(path) == [graphcache.cache_path(path, 1), graphcache.cache_path(path, 2)]
+    assert cache_files(path) == [graphcache.cache_path(path, 1), graphcache.cache_path(path, 2)]
     _set_ages(path, {1: 120, 2: 60})
     _close(load(db=path, as_of=3))
 
-    assert _caches(path) == [graphcache.cache_path(path, 2), graphcache.cache_path(path, 3)]
+    assert cache_files(path) == [graphcache.cache_path(path, 2), graphcache.cache_path(path, 3)]
 
 
 def test_reading_cache_keeps_it_from_pruning(three_snapshots):
@@ -519,13 +519,13 @@ def test_reading_cache_keeps_it_from_pruning(three_snapshots):
     old_time = first.stat().st_mtime
 
     # Snapshot 1 is read from its cache, which makes it the most recently used.
-    again, writes = _load_counting_writes(path, as_of=1)
+    again, writes = load_counting_writes(path, as_of=1)
     _close(again)
     assert writes == 0
     assert first.stat().st_mtime > old_time
     _close(load(db=path, as_of=3))
 
-    assert _caches(path) == [first, graphcache.cache_path(path, 3)]
+    assert cache_files(path) == [first, graphcache.cache_path(path, 3)]
 
 
 def test_pruned_snapshot_builds_again(three_snapshots):
@@ -537,11 +537,11 @@ def test_pruned_snapshot_builds_again(three_snapshots):
     assert not graphcache.cache_path(path, 1).exists()
     _set_ages(path, {2: 120, 3: 60})
 
-    again, writes = _load_counting_writes(path, as_of=1)
+    again, writes = load_counting_writes(path, as_of=1)
     _close(again)
 
     assert writes == 1
-    assert _caches(path) == [graphcache.cache_path(path, 1), graphcache.cache_path(path, 3)]
+    assert cache_files(path) == [graphcache.cache_path(path, 1), graphcache.cache_path(path, 3)]
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -557,28 +557,9 @@ def _load_uncached(path: Path, frozen: bool) -> Loaded:
         return load(db=path)
 
 
-def _load_counting_writes(path: Path, as_of: int | None = None) -> tuple[Loaded, int]:
-    """Load a snapshot of a store; return it and how many cache files the load wrote."""
-    writes: list[Any] = []
-    write = graphcache.write_graph
-
-    def spy(*args: Any) -> Any:
-        writes.append(args)
-        return write(*args)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(graphcache, "write_graph", spy)
-        loaded = load(db=path, as_of=as_of)
-    return loaded, len(writes)
-
-
 def _close(loaded: Loaded) -> None:
     assert loaded.store is not None
     loaded.store.close()
-
-
-def _caches(path: Path) -> list[Path]:
-    return sorted(path.parent.glob(f"{path.name}.graph-*.pickle"))
 
 
 def _set_ages(path: Path, ages: dict[int, int]) -> None:
@@ -622,18 +603,3 @@ def _impact_queries(graph: LineageGraph) -> list[str]:
             uris.append(uri)
     buckets = sorted({"s3://" + uri[len("s3://"):].split("/", 1)[0] + "/" for uri in uris})
     return _spread(sorted(set(uris)), 40) + buckets
-
-
-def _edge_order(edge: tuple[str, str, str, dict[str, Any]]) -> tuple[str, str, str]:
-    return edge[0], edge[1], edge[2]
-
-
-def _assert_same_content(actual: LineageGraph, expected: LineageGraph) -> None:
-    assert dict(actual.nx.nodes(data=True)) == dict(expected.nx.nodes(data=True))
-    assert sorted(actual.nx.edges(keys=True, data=True), key=_edge_order) == sorted(
-        expected.nx.edges(keys=True, data=True), key=_edge_order
-    )
-    assert actual.meta == expected.meta
-    for node_id, label in expected.nx.nodes(data="label"):
-        assert actual.find(label) == expected.find(label), node_id
-        assert actual.find(node_id) == node_id

@@ -17,6 +17,7 @@ from lineage.errors import LineageError
 from lineage.frozen import CacheChangedError
 from lineage.graph import LineageGraph, NodeKind
 from lineage.source import SAMPLE_DIR, Loaded, load
+from tests.graph_cache_support import assert_same_graph, cache_files, load_counting_writes
 from tests.store_targets import fresh_database
 
 SAMPLES = ("account-before.json", "account-after.json")
@@ -48,8 +49,8 @@ def test_cached_graph_equals_built_graph(store_path):
 
     assert _built(built) and not _built(cached)
     assert _records_read(cached) is False
-    _assert_same_graph(cached.graph, built.graph)
-    _assert_same_graph(cached.graph, _build(store_path, 2))
+    assert_same_graph(cached.graph, built.graph)
+    assert_same_graph(cached.graph, _build(store_path, 2))
 
 
 def test_cached_load_reads_records_on_first_access(store_path):
@@ -72,7 +73,7 @@ def test_cache_per_snapshot(store_path):
         [graphcache.cache_path(store_path, 1), graphcache.cache_path(store_path, 2)]
     )
     assert _records_read(first_again) is False
-    _assert_same_graph(first_again.graph, first.graph)
+    assert_same_graph(first_again.graph, first.graph)
     assert first.graph.meta["snapshot"]["id"] == 1
     assert newest.graph.meta["snapshot"]["id"] == 2
 
@@ -87,7 +88,7 @@ def test_new_snapshot_builds_new_graph(store_path):
     assert loaded.as_of is not None and loaded.as_of.id == 3
     assert _built(loaded)
     assert graphcache.cache_path(store_path, 3).is_file()
-    _assert_same_graph(loaded.graph, _build(store_path, 3))
+    assert_same_graph(loaded.graph, _build(store_path, 3))
 
 
 def test_changed_version_rebuilds_and_removes_stale_cache(store_path, monkeypatch, caplog):
@@ -140,7 +141,7 @@ def test_damaged_cache_rebuilds_with_warning(store_path, caplog, damage):
 
     assert _built(loaded)
     assert "ignoring graph cache" in caplog.text
-    _assert_same_graph(loaded.graph, _build(store_path, 2))
+    assert_same_graph(loaded.graph, _build(store_path, 2))
     assert not _built(_load(store_path))
 
 
@@ -174,7 +175,7 @@ def test_cache_of_replaced_store_is_ignored(store_path, caplog):
 
     assert _built(loaded)
     assert "another store file or snapshot" in caplog.text
-    _assert_same_graph(loaded.graph, _build(store_path, 2))
+    assert_same_graph(loaded.graph, _build(store_path, 2))
 
 
 def test_writable_by_others_cache_is_ignored(store_path, caplog):
@@ -268,7 +269,7 @@ def test_large_snapshot_is_built_in_child_process(store_path, monkeypatch, caplo
     assert not _built(loaded)
     assert _records_read(loaded) is False
     assert _caches(store_path) == [graphcache.cache_path(store_path, 2)]
-    _assert_same_graph(loaded.graph, _build(store_path, 2))
+    assert_same_graph(loaded.graph, _build(store_path, 2))
 
 
 def test_failed_child_build_builds_in_process(store_path, monkeypatch, caplog):
@@ -280,7 +281,7 @@ def test_failed_child_build_builds_in_process(store_path, monkeypatch, caplog):
 
     assert "failed with exit code 1" in caplog.text
     assert _built(loaded)
-    _assert_same_graph(loaded.graph, _build(store_path, 2))
+    assert_same_graph(loaded.graph, _build(store_path, 2))
 
 
 def test_cache_builder_command_rejects_unknown_snapshot(store_path, capsys):
@@ -304,16 +305,7 @@ _BUILT: list[Loaded] = []
 
 
 def _load(path: Path, as_of: int | None = None) -> Loaded:
-    writes: list[Any] = []
-    write = graphcache.write_graph
-
-    def spy(*args: Any) -> Any:
-        writes.append(args)
-        return write(*args)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(graphcache, "write_graph", spy)
-        loaded = load(db=path, as_of=as_of)
+    loaded, writes = load_counting_writes(path, as_of)
     assert loaded.store is not None
     if writes:
         _BUILT.append(loaded)
@@ -325,8 +317,7 @@ def _built(loaded: Loaded) -> bool:
 
 
 def _caches(store_path: Path) -> list[Path]:
-    return sorted(store_path.parent.glob(f"{store_path.name}.graph-*.pickle"))
-
+    return cache_files(store_path)
 
 def _records_read(loaded: Loaded) -> bool | None:
     """Return None for a graph built from records, else whether the deferred records were read."""
@@ -362,18 +353,3 @@ def _damage(path: Path, damage: str) -> None:
             pickle.dump({"graph": "not a graph", "report": {}, "offsets": [0],
                          "details_start": payload_start}, file, protocol=5)
             file.write(struct.pack("<Q", payload_start))
-
-
-def _edge_order(edge: tuple[str, str, str, dict[str, Any]]) -> tuple[str, str, str]:
-    return edge[0], edge[1], edge[2]
-
-
-def _assert_same_graph(actual: LineageGraph, expected: LineageGraph) -> None:
-    assert dict(actual.nx.nodes(data=True)) == dict(expected.nx.nodes(data=True))
-    assert sorted(actual.nx.edges(keys=True, data=True), key=_edge_order) == sorted(
-        expected.nx.edges(keys=True, data=True), key=_edge_order
-    )
-    assert actual.meta == expected.meta
-    assert actual.skipped_self_loops == expected.skipped_self_loops
-    for node_id, label in expected.nx.nodes(data="label"):
-        assert actual.find(label) == expected.find(label), node_id
