@@ -323,6 +323,10 @@ def select_view(
     seen: set[str] = set()
     pages = dict(expanded or {})
 
+    # Nodes linked to the focus within the selection are drawn only through the focus, so
+    # that nothing behind a fold or over the cap turns up as a loose piece of the view. Other
+    # starts draw the parts a kind filter cut off from the focus.
+    linked = _linked_within(graph, focus, selection) if focus is not None else set()
     starts = _start_order(graph, node_ids, focus)
     while len(kept) + len(folds) < budget:
         # The budget is checked before the next start is taken, because any start after the
@@ -330,7 +334,7 @@ def select_view(
         start = next(starts, None)
         if start is None:
             break
-        if start in seen:
+        if start in seen or (start != focus and start in linked):
             continue
         seen.add(start)
         kept.append(start)
@@ -376,6 +380,19 @@ def select_view(
         view.nodes.append(_summary_node(graph, hidden))
         view.hidden = len(hidden)
     return view
+
+
+def _linked_within(graph: LineageGraph, start: str, selection: set[str]) -> set[str]:
+    """Return the selected nodes that edges between selected nodes link to `start`."""
+    linked = {start}
+    queue = deque([start])
+    while queue:
+        node_id = queue.popleft()
+        for neighbour in (*graph.successors(node_id), *graph.predecessors(node_id)):
+            if neighbour in selection and neighbour not in linked:
+                linked.add(neighbour)
+                queue.append(neighbour)
+    return linked
 
 
 def _fold_id(graph: LineageGraph, parent: str, side: str, member: str) -> str:

@@ -72,6 +72,28 @@ def _frame_with(page, condition: str):
     raise AssertionError(f"no graph frame met {condition!r} in time")
 
 
+# The drawn nodes that edges do not link to the hub, except the "not drawn" summary node.
+_LOOSE_NODES = """() => {
+    const hub = %s;
+    const links = new Map();
+    for (const edge of network.body.data.edges.get()) {
+        for (const [a, b] of [[edge.from, edge.to], [edge.to, edge.from]]) {
+            if (!links.has(a)) links.set(a, []);
+            links.get(a).push(b);
+        }
+    }
+    const reached = new Set([hub]);
+    const queue = [hub];
+    while (queue.length) {
+        for (const other of links.get(queue.shift()) || []) {
+            if (!reached.has(other)) { reached.add(other); queue.push(other); }
+        }
+    }
+    return network.body.data.nodes.getIds().filter(
+        (id) => !reached.has(id) && !String(id).startsWith('summary:'));
+}""" % json.dumps(HUB)
+
+
 def _hub_job_count(frame) -> int:
     return frame.evaluate(
         """(hub) => network.body.data.edges.get().filter(
@@ -119,6 +141,7 @@ def test_hub_fold_expands_one_page_on_click(large_app_url: str, tmp_path: Path) 
             )
             before.wait_for_selector("#mynetwork canvas")
             drawn_before = before.evaluate("() => network.body.data.nodes.length")
+            loose_before = before.evaluate(_LOOSE_NODES)
             fold_before = before.evaluate("(fold) => nodes.get(fold)", FOLD_ID)
             jobs_before = _hub_job_count(before)
 
@@ -141,6 +164,8 @@ def test_hub_fold_expands_one_page_on_click(large_app_url: str, tmp_path: Path) 
     # Bounded: the hub's ~1,000 jobs and everything made from them are not all drawn.
     assert drawn_before <= DEFAULT_MAX_NODES
     assert drawn_after <= DEFAULT_MAX_NODES
+    # Readable: every drawn node is linked to the hub through drawn edges.
+    assert loose_before == []
     assert jobs_before == DEFAULT_SIBLING_LIMIT - 1
     assert folded_before > 500
     # One page of the fold is drawn next to the hub, and leaves the fold.
