@@ -73,8 +73,7 @@ def _frame_with(page, condition: str):
 
 
 # The drawn nodes that edges do not link to the hub, except the "not drawn" summary node.
-_LOOSE_NODES = """() => {
-    const hub = %s;
+_LOOSE_NODES = """(hub) => {
     const links = new Map();
     for (const edge of network.body.data.edges.get()) {
         for (const [a, b] of [[edge.from, edge.to], [edge.to, edge.from]]) {
@@ -91,7 +90,7 @@ _LOOSE_NODES = """() => {
     }
     return network.body.data.nodes.getIds().filter(
         (id) => !reached.has(id) && !String(id).startsWith('summary:'));
-}""" % json.dumps(HUB)
+}"""
 
 
 def _hub_job_count(frame) -> int:
@@ -141,7 +140,7 @@ def test_hub_fold_expands_one_page_on_click(large_app_url: str, tmp_path: Path) 
             )
             before.wait_for_selector("#mynetwork canvas")
             drawn_before = before.evaluate("() => network.body.data.nodes.length")
-            loose_before = before.evaluate(_LOOSE_NODES)
+            loose_before = before.evaluate(_LOOSE_NODES, HUB)
             fold_before = before.evaluate("(fold) => nodes.get(fold)", FOLD_ID)
             jobs_before = _hub_job_count(before)
 
