@@ -240,3 +240,23 @@ def test_format_table_aligns_columns():
     assert lines[0] == "a           long header"
     assert lines[2] == "x           1"
     assert lines[3] == "wider cell"
+
+
+def test_impact_table_lists_first_consumers_of_a_hub(tmp_path, capsys):
+    from lineage.synthetic import AccountSpec, generate_account, hub_dataset_uri
+
+    spec = AccountSpec(training_jobs=200, models=20, endpoints=5, datasets=20,
+                       processing_jobs=5, tuning_jobs=2, children_per_tuning_job=5,
+                       transform_jobs=2, model_packages=2, hub_dataset_share=0.5)
+    recording = tmp_path / "account.json"
+    recording.write_text(json.dumps(generate_account(spec)), encoding="utf-8")
+
+    code = main(["impact", hub_dataset_uri(spec), "--recording", str(recording)])
+
+    out = capsys.readouterr().out
+    hub_row = next(line for line in out.splitlines() if "more (see Downstream)" in line)
+    assert code == 0
+    assert hub_row.count("(train)") == 5
+    # Each reading job still has its own row in the Downstream table.
+    downstream = out.split("Downstream", 1)[1]
+    assert downstream.count("training_job") >= 90

@@ -87,8 +87,17 @@ def _print(result: ImpactResult) -> None:
             emit(format_table(["possibly affected", "name"], rows))
 
 
+# A hub dataset is read by thousands of jobs, which made one cell of 100,000 characters. The
+# Downstream table lists every job on its own line, and --json lists every consumer.
+LISTED_CONSUMERS = 5
+
+
 def _consumers(hit: Any) -> str:
-    return ", ".join(
+    listed = [
         f"{consumer.job.label} ({consumer.channel})" if consumer.channel else consumer.job.label
-        for consumer in hit.consumers
-    )
+        for consumer in hit.consumers[:LISTED_CONSUMERS]
+    ]
+    rest = len(hit.consumers) - len(listed)
+    if rest > 0:
+        listed.append(f"and {rest:,} more (see Downstream)")
+    return ", ".join(listed)
