@@ -763,6 +763,10 @@ class Account:
                 "ModelPackageGroupSummaryList", groups, page_size,
             ),
             "list_inference_components": {"InferenceComponents": []},
+            # The generated account has no pipelines or lineage associations. Empty pages say
+            # so, where a missing operation would read as a denied permission in the report.
+            "list_pipelines": {"PipelineSummaries": []},
+            "list_associations": {"AssociationSummaries": []},
         }
         return {
             "account": self.account,

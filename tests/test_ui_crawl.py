@@ -50,8 +50,9 @@ def test_page_lists_snapshots_and_report(store_path: str) -> None:
     assert "TrainingJob" in cells
     assert "lookup_events" in cells
     assert "search" in cells
-    # The default CLI crawl requests pipelines and associations, which the sample lacks.
-    assert "PipelineExecution" in cells
+    # The default CLI crawl lists pipelines and associations too.
+    assert "list_pipelines" in cells
+    assert "list_associations" in cells
     metrics = {metric.label: metric.value for metric in at.metric}
     assert int(metrics["Calls"]) > 0
     assert metrics["Throttled"] == "0"
