@@ -180,10 +180,17 @@ def _measure_graph(store_path: str, hub: str, html_out: str) -> dict[str, Any]:
     endpoints = list(graph.nodes_of_kind(NodeKind.ENDPOINT))
     trace_times = [timed(lambda: trace(graph, rng.choice(endpoints))) for _ in range(QUERY_RUNS)]
 
+    # The Explore view of the hub draws one piece around the hub, which folds its 10,000 jobs
+    # and so draws few nodes. The Dataset impact page's graph of the hub, which has no focus,
+    # fills the 300-node cap, so its page is the one measured for size and drawing time.
     selection = list(graph.neighbourhood(hub, 6, "both"))
     start = time.perf_counter()
-    rendered = render(graph, selection, focus=hub)
+    hub_view = render(graph, selection, focus=hub)
     render_s = time.perf_counter() - start
+    impact_nodes = hub_result.node_ids()
+    start = time.perf_counter()
+    rendered = render(graph, impact_nodes)
+    impact_render_s = time.perf_counter() - start
     Path(html_out).write_text(rendered.html, encoding="utf-8")
 
     return {
@@ -201,8 +208,12 @@ def _measure_graph(store_path: str, hub: str, html_out: str) -> dict[str, Any]:
         "hub_jobs": len(hub_result.downstream.get("jobs", [])),
         "hub_downstream": sum(len(refs) for refs in hub_result.downstream.values()),
         "trace_ms": p95(trace_times) * 1000,
-        "view_selected": len(selection),
+        "view_selected": len(impact_nodes),
         "view_nodes": rendered.node_count,
+        "impact_render_s": impact_render_s,
+        "hub_view_selected": len(selection),
+        "hub_view_nodes": hub_view.node_count,
+        "hub_view_folded": hub_view.folded,
         "view_edges": rendered.edge_count,
         "render_s": render_s,
     }
@@ -609,8 +620,11 @@ def main(argv: list[str] | None = None) -> int:
             budget["html_ratio"],
             HTML_RATIO_FLOOR,
             "x",
-            note=f"{budget['html_bytes']:,} B page, {graph['view_nodes']} nodes drawn of "
-            f"{graph['view_selected']:,} selected, render {graph['render_s']:.2f} s",
+            note=f"{budget['html_bytes']:,} B page of the hub's impact graph, "
+            f"{graph['view_nodes']} nodes drawn of {graph['view_selected']:,}, rendered in "
+            f"{graph['impact_render_s']:.2f} s; the Explore view of the hub draws "
+            f"{graph['hub_view_nodes']} of {graph['hub_view_selected']:,} "
+            f"({graph['hub_view_folded']:,} folded) in {graph['render_s']:.2f} s",
         )
     )
     print(

@@ -308,8 +308,8 @@ def select_view(
 
     Expanding a node takes its not-yet-seen neighbours in the selection, grouped by side
     (upstream or downstream) and kind. A group larger than `sibling_limit` keeps its first
-    `sibling_limit - 1` members (newest first) and folds the rest into one node whose id is
-    `fold:<side>:<kind>:<parent id>`. When `expanded` names that id with a page number, that
+    `sibling_limit - 1` members (those leading to an endpoint, then the newest) and folds the
+    rest into one node whose id is `fold:<side>:<kind>:<parent id>`. When `expanded` names that id with a page number, that
     page of the folded members (`page_size` of them) is drawn too, and the fold keeps the rest.
     Folded members are not expanded, so nodes reachable only through them are not drawn
     either. The summary node counts those together with the nodes over the cap, and one slot
@@ -346,7 +346,7 @@ def select_view(
                 room = budget - len(kept) - len(folds)
                 if not group or room <= 0:
                     continue
-                shown, folded = _split_group(graph, group, sibling_limit, room)
+                shown, folded = _split_group(graph, group, sibling_limit, room, side, selection)
                 fold_id = _fold_id(graph, parent, side, group[0])
                 page = pages.get(fold_id)
                 page_count = -(-len(folded) // page_size)
@@ -460,14 +460,52 @@ def _neighbour_groups(
 
 
 def _split_group(
-    graph: LineageGraph, group: list[str], sibling_limit: int, room: int
+    graph: LineageGraph,
+    group: list[str],
+    sibling_limit: int,
+    room: int,
+    side: str = "downstream",
+    selection: set[str] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Split siblings into those drawn and those folded; a fold node takes one slot of `room`."""
-    ordered = sorted(group, key=lambda node_id: _recency_key(graph, node_id))
+    """Split siblings into those drawn and those folded; a fold node takes one slot of `room`.
+
+    When some must be folded, the siblings that lead to an endpoint within the selection are
+    drawn first, then the newest: of a hub's 10,000 jobs, the few whose models are deployed
+    are the ones an on-call engineer or an auditor looks for.
+    """
+    if len(group) > sibling_limit and selection is not None:
+        leads = {node_id for node_id in group
+                 if _leads_to_endpoint(graph, node_id, side, selection)}
+        ordered = sorted(group, key=lambda node_id: (
+            node_id not in leads, *_recency_key(graph, node_id),
+        ))
+    else:
+        ordered = sorted(group, key=lambda node_id: _recency_key(graph, node_id))
     keep = len(ordered) if len(ordered) <= sibling_limit else sibling_limit - 1
     if keep < len(ordered) or keep > room:
         keep = min(keep, room - 1)
     return ordered[:keep], ordered[keep:]
+
+
+# A walk looking for an endpoint stops after this many nodes, so that a member that is itself
+# a hub costs no more than a few ordinary ones.
+_ENDPOINT_WALK_LIMIT = 64
+
+
+def _leads_to_endpoint(graph: LineageGraph, start: str, side: str, selection: set[str]) -> bool:
+    """Return whether walking from `start` away from its parent reaches a selected endpoint."""
+    step = graph.predecessors if side == "downstream" else graph.successors
+    visited = {start}
+    queue = deque([start])
+    while queue and len(visited) < _ENDPOINT_WALK_LIMIT:
+        for neighbour in step(queue.popleft()):
+            if neighbour in visited or neighbour not in selection:
+                continue
+            if graph.kind(neighbour) == NodeKind.ENDPOINT:
+                return True
+            visited.add(neighbour)
+            queue.append(neighbour)
+    return False
 
 
 def _recency_key(graph: LineageGraph, node_id: str) -> tuple[int, str, str, str]:

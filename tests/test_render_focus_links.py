@@ -82,3 +82,26 @@ def test_kind_filter_still_draws_cut_off_parts() -> None:
     drawn = {node.id for node in view.nodes}
     assert HUB in drawn
     assert {f"model:model-{number:03d}" for number in range(JOBS)} <= drawn
+
+
+def test_deployed_siblings_are_drawn_before_newer_ones() -> None:
+    graph = _hub_graph()
+    # Two of the oldest jobs have models that endpoints serve.
+    for number in (1, 3):
+        config = graph.add_node(f"endpoint-config:config-{number}", NodeKind.ENDPOINT_CONFIG,
+                                f"config-{number}")
+        graph.add_edge(config, f"model:model-{number:03d}", Relation.SERVES, variant="main")
+        endpoint = graph.add_node(f"endpoint:endpoint-{number}", NodeKind.ENDPOINT,
+                                  f"endpoint-{number}")
+        graph.add_edge(endpoint, config, Relation.USES_CONFIG)
+    selection = list(graph.neighbourhood(HUB, 6, "both"))
+
+    view = select_view(graph, selection, focus=HUB, max_nodes=300, sibling_limit=12)
+
+    drawn = {node.id for node in view.nodes}
+    assert {"endpoint:endpoint-1", "endpoint:endpoint-3"} <= drawn
+    assert {"training-job:job-001", "training-job:job-003"} <= drawn
+    # The other drawn jobs are the newest.
+    assert f"training-job:job-{JOBS - 1:03d}" in drawn
+    assert "training-job:job-000" not in drawn
+    assert len(_pieces(view)) == 1
