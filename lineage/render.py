@@ -309,8 +309,9 @@ def select_view(
     Expanding a node takes its not-yet-seen neighbours in the selection, grouped by side
     (upstream or downstream) and kind. A group larger than `sibling_limit` keeps its first
     `sibling_limit - 1` members (those leading to an endpoint, then the newest) and folds the
-    rest into one node whose id is `fold:<side>:<kind>:<parent id>`. When `expanded` names that id with a page number, that
-    page of the folded members (`page_size` of them) is drawn too, and the fold keeps the rest.
+    rest into one node whose id is `fold:<side>:<kind>:<parent id>`. When `expanded` names
+    that id with a page number, that page of the folded members (`page_size` of them) is drawn
+    too, and the fold keeps the rest.
     Folded members are not expanded, so nodes reachable only through them are not drawn
     either. The summary node counts those together with the nodes over the cap, and one slot
     of `max_nodes` is kept for it. Every drawn graph node records how many of its graph
