@@ -238,6 +238,24 @@ def crawl_seeds(document: dict[str, Any]) -> list[tuple[RecordKind, str]] | None
     return recording_seeds(document) or None
 
 
+# Account-wide listings of kinds that no described resource refers to.
+_LISTINGS = {
+    RecordKind.PIPELINE_EXECUTION: "list_pipelines",
+    RecordKind.ASSOCIATION: "list_associations",
+}
+
+
+def seeded_extras(document: dict[str, Any]) -> set[RecordKind]:
+    """Return the kinds that a crawl from seeds should list too: those the recording answers.
+
+    A crawl from seeds follows references, and nothing refers to a pipeline execution or a
+    lineage association. A recording that answers their listings (a bug report showing a
+    cross-account association) is read as a full crawl would read it.
+    """
+    responses = document["responses"]
+    return {kind for kind, operation in _LISTINGS.items() if operation in responses}
+
+
 def _load_recording(path: Path) -> Loaded:
     document = load_recording(path)
     client = RecordingClient(document, source=str(path))
@@ -245,8 +263,12 @@ def _load_recording(path: Path) -> Loaded:
 
     seeds = crawl_seeds(document)
     logger.info("crawling recording %s (%s)", path, "seeded" if seeds else "full")
+    extras: dict[str, Any] = {}
+    if seeds:
+        extras = {"seeded_extras": seeded_extras(document),
+                  "query_lineage": "query_lineage" in document["responses"]}
     result = crawl(client, seeds=seeds, account=client.account, region=client.region,
-                   **cloudtrail_options(document, path), **tag_options(document))
+                   **cloudtrail_options(document, path), **tag_options(document), **extras)
     graph = build_graph(result)
 
     recorded_at = document.get("recorded_at")

@@ -160,3 +160,21 @@ def test_no_graph_cache_flag_skips_cache(tmp_path: Path) -> None:
 
     assert code == 0
     assert list(tmp_path.glob("store.sqlite.graph-*")) == []
+
+
+def test_seeded_recording_crawl_reads_its_associations(tmp_path: Path) -> None:
+    from lineage.crawl.result import PlaceholderStatus
+    from tests.conftest import CASES_DIR
+
+    database = tmp_path / "store.sqlite"
+
+    code = main(["crawl", "--recording", str(CASES_DIR / "C12.json"), "--db", str(database),
+                 "--no-cloudtrail", "--json"])
+
+    graph = load(db=database).graph
+    shared = graph.find("shared-model-xyz")
+    assert code == 0
+    assert shared is not None
+    assert graph.node(shared)["status"] == PlaceholderStatus.OTHER_ACCOUNT.value
+    assert [data["relation"].value for _, _, data in graph.out_edges(shared)] == [
+        "associated_with"]

@@ -32,7 +32,7 @@ from lineage.crawl.result import CrawlReport, CrawlResult
 from lineage.crawl.specs import FULL_CRAWL_ORDER
 from lineage.errors import LineageError
 from lineage.recording import RecordingClient, RecordingWriter, load_recording
-from lineage.source import cloudtrail_options, crawl_seeds
+from lineage.source import cloudtrail_options, crawl_seeds, seeded_extras
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +228,8 @@ def crawl_recording(
         client, seeds=seeds, fetch_tags=options.fetch_tags, region=region,
         account=document.get("account"), workers=options.workers, budget=options.budget,
         kinds=set(options.kinds) if options.kinds is not None else None,
-        query_lineage=options.query_lineage, progress=progress, **extra,
+        query_lineage=options.query_lineage, progress=progress,
+        seeded_extras=seeded_extras(document) if seeds else (), **extra,
     )
 
 

@@ -97,11 +97,13 @@ def crawl(
     cloudtrail: bool = False,
     cloudtrail_until: datetime | None = None,
     query_lineage: bool = True,
+    seeded_extras: Iterable[RecordKind] = (),
 ) -> CrawlResult:
     """Crawl SageMaker through `client` (a boto3 client, RecordingClient or RecordingWriter).
 
     Without `seeds`, a full crawl of `kinds` (default: every kind the crawler reads). With
-    `seeds`, a crawl from those (kind, name or ARN) pairs that follows references into `kinds`.
+    `seeds`, a crawl from those (kind, name or ARN) pairs that follows references into `kinds`,
+    plus the account-wide listings of `seeded_extras` (pipeline executions, associations).
     `fetch_tags` adds list_tags calls for records read with describe (Search records carry
     their tags already). `sleep` waits between retries and `max_attempts` bounds the attempts of
     one call. `account` and `region` override what the client and the ARNs tell.
@@ -146,10 +148,33 @@ def crawl(
                     query_lineage=query_lineage)
     else:
         session.run_seeded(seeds)
+        # Pipeline executions and lineage associations are listed account-wide, and no seed
+        # refers to them, so a crawl from seeds reads them only when the caller asks.
+        if seeded_extras:
+            read_extras(session.caller, session.result, seeded_extras,
+                        account=session.account or _only_account(session.result),
+                        region=session.region, query_lineage=query_lineage)
     if cloudtrail:
         session.read_cloudtrail(cloudtrail_until, _cloudtrail_since(previous, seeds, overlap))
     session.finish()
     return session.result
+
+
+def _only_account(result: CrawlResult) -> str | None:
+    """Return the account of the crawled records' own ARNs when they all name one, else None.
+
+    Listed associations are stored with the crawled account, which decides whether their other
+    end is in another account; a recording without an `account` field names it only in ARNs.
+    """
+    accounts = set()
+    for records in result.records.values():
+        for record in records:
+            for key, value in record.items():
+                if key.endswith("Arn") and isinstance(value, str) and is_arn(value):
+                    accounts.add(parse_arn(value).account)
+                    break
+    accounts.discard("")
+    return accounts.pop() if len(accounts) == 1 else None
 
 
 def _cloudtrail_since(
