@@ -44,21 +44,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from tests.browser_support import CHROMIUM, CHROMIUM_FLAGS
+
 logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 
 # Floors of the large account, from the scale target of the app.
 BUILD_RATIO_FLOOR = 1.5
