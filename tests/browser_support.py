@@ -133,3 +133,27 @@ def graph_frame(page: Any, node_id: str) -> Any:
         if found:
             return frame
     return None
+
+
+@contextmanager
+def chromium_page(profile_dir: Path) -> Iterator[tuple[Any, list[str]]]:
+    """Yield a page of a fresh Chromium and the list of URLs it requests; skip without Chromium.
+
+    The list stays filled after the block, for `outside_requests`.
+    """
+    import pytest
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing; `make chromium` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        context = launch_chromium(playwright, profile_dir)
+        context.on("request", lambda request: requests.append(request.url))
+        try:
+            page = context.new_page()
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            yield page, requests
+        finally:
+            context.close()

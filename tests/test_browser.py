@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.browser_support import (
-    CHROMIUM,
     PAGE_TIMEOUT_MS,
     REPO_ROOT,
+    chromium_page,
     graph_frame,
-    launch_chromium,
     outside_requests,
     running_app,
 )
@@ -45,47 +44,35 @@ def app_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_explore_draws_chosen_endpoint(app_url: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing; `make chromium` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
+    with chromium_page(tmp_path / "chromium-profile") as (page, requests):
+        page.goto(app_url)
 
-    requests: list[str] = []
-    with sync_playwright() as playwright:
-        context = launch_chromium(playwright, tmp_path / "chromium-profile")
-        context.on("request", lambda request: requests.append(request.url))
-        try:
-            page = context.new_page()
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.goto(app_url)
+        # Choose the endpoint in the "Node" select box of the Explore page.
+        node_box = page.locator('[data-testid="stSelectbox"]').filter(
+            has=page.get_by_text("Node", exact=True)
+        )
+        node_box.locator("input").click()
+        page.keyboard.type(CHOSEN_ENDPOINT)
+        page.get_by_role(
+            "option", name=re.compile(rf"^{CHOSEN_ENDPOINT} \(endpoint\)$")
+        ).click()
 
-            # Choose the endpoint in the "Node" select box of the Explore page.
-            node_box = page.locator('[data-testid="stSelectbox"]').filter(
-                has=page.get_by_text("Node", exact=True)
-            )
-            node_box.locator("input").click()
-            page.keyboard.type(CHOSEN_ENDPOINT)
-            page.get_by_role(
-                "option", name=re.compile(rf"^{CHOSEN_ENDPOINT} \(endpoint\)$")
-            ).click()
-
-            deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+        deadline = time.monotonic() + PAGE_TIMEOUT_MS / 1000
+        frame = graph_frame(page, CHOSEN_ENDPOINT_ID)
+        while frame is None and time.monotonic() < deadline:
+            time.sleep(0.5)
             frame = graph_frame(page, CHOSEN_ENDPOINT_ID)
-            while frame is None and time.monotonic() < deadline:
-                time.sleep(0.5)
-                frame = graph_frame(page, CHOSEN_ENDPOINT_ID)
-            assert frame is not None, "no graph frame with the chosen endpoint appeared"
-            frame.wait_for_selector("#mynetwork canvas")
+        assert frame is not None, "no graph frame with the chosen endpoint appeared"
+        frame.wait_for_selector("#mynetwork canvas")
 
-            drawn_in_browser = frame.evaluate("() => network.body.data.nodes.length")
-            global_count = frame.evaluate("() => nodes.length")
-            fitted_scale = frame.evaluate("() => network.getScale()")
-            caption = page.get_by_text(re.compile(r"^Drawn: \d+ nodes")).first.inner_text()
-            reported = int(re.match(r"Drawn: (\d+) nodes", caption).group(1))
+        drawn_in_browser = frame.evaluate("() => network.body.data.nodes.length")
+        global_count = frame.evaluate("() => nodes.length")
+        fitted_scale = frame.evaluate("() => network.getScale()")
+        caption = page.get_by_text(re.compile(r"^Drawn: \d+ nodes")).first.inner_text()
+        reported = int(re.match(r"Drawn: (\d+) nodes", caption).group(1))
 
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "explore.png"), full_page=True)
-        finally:
-            context.close()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "explore.png"), full_page=True)
 
     assert drawn_in_browser == reported
     assert global_count == reported

@@ -17,10 +17,9 @@ import pytest
 
 from tests import hostile_account as hostile
 from tests.browser_support import (
-    CHROMIUM,
     PAGE_TIMEOUT_MS,
+    chromium_page,
     graph_frame,
-    launch_chromium,
     outside_requests,
     running_app,
 )
@@ -63,48 +62,36 @@ def _hover_node(page, frame, node_id: str) -> None:
 
 
 def test_hostile_account_runs_nothing(hostile_app_url: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing; `make chromium` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    requests: list[str] = []
     dialogs: list[str] = []
-    with sync_playwright() as playwright:
-        context = launch_chromium(playwright, tmp_path / "chromium-profile")
-        context.on("request", lambda request: requests.append(request.url))
-        try:
-            page = context.new_page()
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-            started = time.monotonic()
-            page.goto(hostile_app_url)
+    with chromium_page(tmp_path / "chromium-profile") as (page, requests):
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        started = time.monotonic()
+        page.goto(hostile_app_url)
 
-            frame = _wait_for_frame(page)
-            assert frame is not None, "no graph frame with the hostile endpoint appeared"
-            frame.wait_for_selector("#mynetwork canvas")
-            page.get_by_text("Details").first.wait_for()
-            loaded_seconds = time.monotonic() - started
+        frame = _wait_for_frame(page)
+        assert frame is not None, "no graph frame with the hostile endpoint appeared"
+        frame.wait_for_selector("#mynetwork canvas")
+        page.get_by_text("Details").first.wait_for()
+        loaded_seconds = time.monotonic() - started
 
-            sidebar_visible = page.locator('[data-testid="stSidebar"]').is_visible()
-            job_drawn = frame.evaluate(
-                "(id) => network.body.data.nodes.get(id) !== null", HOSTILE_JOB
-            )
-            _hover_node(page, frame, HOSTILE_JOB)
-            frame.wait_for_selector("div.vis-tooltip", state="visible", timeout=15_000)
-            tooltip_text = frame.inner_text("div.vis-tooltip")
-            # innerText turns each line break into a <br>; any other element came from data.
-            tooltip_elements = frame.evaluate(
-                "() => [...document.querySelectorAll('div.vis-tooltip *')]"
-                ".map((element) => element.tagName).filter((tag) => tag !== 'BR')"
-            )
-            injected = sum(
-                other.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length")
-                for other in page.frames
-            )
-            # The page still responds after the 1 MB values were drawn.
-            responsive = page.evaluate("() => document.readyState")
-        finally:
-            context.close()
+        sidebar_visible = page.locator('[data-testid="stSidebar"]').is_visible()
+        job_drawn = frame.evaluate(
+            "(id) => network.body.data.nodes.get(id) !== null", HOSTILE_JOB
+        )
+        _hover_node(page, frame, HOSTILE_JOB)
+        frame.wait_for_selector("div.vis-tooltip", state="visible", timeout=15_000)
+        tooltip_text = frame.inner_text("div.vis-tooltip")
+        # innerText turns each line break into a <br>; any other element came from data.
+        tooltip_elements = frame.evaluate(
+            "() => [...document.querySelectorAll('div.vis-tooltip *')]"
+            ".map((element) => element.tagName).filter((tag) => tag !== 'BR')"
+        )
+        injected = sum(
+            other.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length")
+            for other in page.frames
+        )
+        # The page still responds after the 1 MB values were drawn.
+        responsive = page.evaluate("() => document.readyState")
 
     assert dialogs == []
     assert outside_requests(requests) == []

@@ -20,9 +20,8 @@ from lineage.cli import main
 from lineage.render import DEFAULT_MAX_NODES, DEFAULT_PAGE_SIZE, DEFAULT_SIBLING_LIMIT
 from lineage.synthetic import AccountSpec, generate_account, hub_dataset_uri
 from tests.browser_support import (
-    CHROMIUM,
     PAGE_TIMEOUT_MS,
-    launch_chromium,
+    chromium_page,
     outside_requests,
     running_app,
 )
@@ -122,41 +121,29 @@ def _click_node(page, frame, node_id: str) -> None:
 
 
 def test_hub_fold_expands_one_page_on_click(large_app_url: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing; `make chromium` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
+    with chromium_page(tmp_path / "chromium-profile") as (page, requests):
+        page.goto(f"{large_app_url}?focus={quote(HUB, safe='')}")
 
-    requests: list[str] = []
-    with sync_playwright() as playwright:
-        context = launch_chromium(playwright, tmp_path / "chromium-profile")
-        context.on("request", lambda request: requests.append(request.url))
-        try:
-            page = context.new_page()
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            page.goto(f"{large_app_url}?focus={quote(HUB, safe='')}")
+        before = _frame_with(
+            page, "(fold) => typeof network !== 'undefined' && nodes.get(fold) !== null"
+        )
+        before.wait_for_selector("#mynetwork canvas")
+        drawn_before = before.evaluate("() => network.body.data.nodes.length")
+        loose_before = before.evaluate(_LOOSE_NODES, HUB)
+        fold_before = before.evaluate("(fold) => nodes.get(fold)", FOLD_ID)
+        jobs_before = _hub_job_count(before)
 
-            before = _frame_with(
-                page, "(fold) => typeof network !== 'undefined' && nodes.get(fold) !== null"
-            )
-            before.wait_for_selector("#mynetwork canvas")
-            drawn_before = before.evaluate("() => network.body.data.nodes.length")
-            loose_before = before.evaluate(_LOOSE_NODES, HUB)
-            fold_before = before.evaluate("(fold) => nodes.get(fold)", FOLD_ID)
-            jobs_before = _hub_job_count(before)
-
-            _click_node(page, before, FOLD_ID)
-            after = _frame_with(
-                page,
-                "(fold) => typeof network !== 'undefined' && nodes.get(fold) !== null"
-                " && nodes.get(fold).label.includes('(page 1 of')",
-            )
-            after.wait_for_selector("#mynetwork canvas")
-            drawn_after = after.evaluate("() => network.body.data.nodes.length")
-            fold_after = after.evaluate("(fold) => nodes.get(fold)", FOLD_ID)
-            jobs_after = _hub_job_count(after)
-            url_after = page.url
-        finally:
-            context.close()
+        _click_node(page, before, FOLD_ID)
+        after = _frame_with(
+            page,
+            "(fold) => typeof network !== 'undefined' && nodes.get(fold) !== null"
+            " && nodes.get(fold).label.includes('(page 1 of')",
+        )
+        after.wait_for_selector("#mynetwork canvas")
+        drawn_after = after.evaluate("() => network.body.data.nodes.length")
+        fold_after = after.evaluate("(fold) => nodes.get(fold)", FOLD_ID)
+        jobs_after = _hub_job_count(after)
+        url_after = page.url
 
     folded_before = int(fold_before["label"].split(" ", 1)[0])
     folded_after = int(fold_after["label"].split(" ", 1)[0])
