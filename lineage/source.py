@@ -395,6 +395,22 @@ def _build_snapshot(
 ) -> tuple[LineageGraph, CrawlResult | None, CrawlReport | None]:
     """Build the graph of a snapshot from its records and write its cache when there is one."""
     from lineage import graphcache
+
+    graph, result, written = _build_and_write(opened, info, cache_file)
+    if cache_file is not None and written is not None:
+        # The graph read back keeps node attributes on disk, and the records are read again
+        # when search needs them: on a large account both take gigabytes in memory.
+        cached = graphcache.read_graph(cache_file, info.to_dict())
+        if cached is not None:
+            return cached.graph, None, CrawlReport.from_dict(cached.report)
+    return graph, result, None
+
+
+def _build_and_write(
+    opened: Store, info: SnapshotInfo, cache_file: Path | None
+) -> tuple[LineageGraph, CrawlResult, Path | None]:
+    """Build a snapshot's graph; write its cache when `cache_file` is given. Return the path."""
+    from lineage import graphcache
     from lineage.build import collector_paused
 
     with collector_paused():
@@ -405,22 +421,16 @@ def _build_snapshot(
         if cache_file is not None:
             written = graphcache.write_graph(cache_file, info.to_dict(), graph,
                                              result.report.to_dict())
-    if cache_file is not None and written is not None:
-        # The graph read back keeps node attributes on disk, and the records are read again
-        # when search needs them: on a large account both take gigabytes in memory.
-        cached = graphcache.read_graph(cache_file, info.to_dict())
-        if cached is not None:
-            return cached.graph, None, CrawlReport.from_dict(cached.report)
-    return graph, result, None
+    return graph, result, written
 
 
 def build_snapshot_cache(store_path: Path, snapshot_id: int) -> Path | None:
     """Build the graph of one snapshot of a SQLite store and write its cache; return its path.
 
     This is what `python -m lineage.graphcache` runs in the child process of a first load.
-    Raises LineageError when the store or the snapshot cannot be read.
+    Returns None when the cache could not be written (the reason is logged). Raises
+    LineageError when the store or the snapshot cannot be read.
     """
-    from lineage import graphcache
     from lineage import store as stores
 
     with stores.open_store(store_path) as opened:
@@ -431,9 +441,8 @@ def build_snapshot_cache(store_path: Path, snapshot_id: int) -> Path | None:
         cache_file = _cache_file(opened)
         if cache_file is None:
             raise LineageError(f"{store_path} is not a SQLite file, so it has no graph cache")
-        _build_snapshot(opened, matches[0], cache_file)
-        written = graphcache.cache_path(cache_file, snapshot_id)
-        return written if written.is_file() else None
+        _, _, written = _build_and_write(opened, matches[0], cache_file)
+        return written
 
 
 def _cache_file(opened: Store) -> Path | None:
