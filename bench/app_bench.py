@@ -371,10 +371,10 @@ def measure_server_cold_start(store_path: Path, hub: str, workdir: Path) -> dict
     browser is already open. The page is loaded once the health check returns `ok`, which
     `running_app` polls every 0.3 s, so a figure can include up to 0.3 s of that polling.
 
-    NOTE: with Streamlit 1.67 the first iframe of a page loads its frontend code on demand,
-    and the graph frame was seen to appear only when the next message from the script reached
-    the browser (here the first table, after the pandas import), 0.5-1 s after the frame's
-    own message. A tiny iframe sent before the graph cut the drawn figure by about 1 s.
+    NOTE: with Streamlit 1.67 the first iframe of a page loads its frontend code on demand.
+    The graph frame was seen to appear only when the next message from the script reached the
+    browser, 0.5-1 s after the frame's own message. The Explore page therefore sends a frame
+    with a loading message before it computes the view.
     """
     if not CHROMIUM.exists():
         return {"drawn_s": None, "idle_s": None, "note": f"{CHROMIUM} is missing"}

@@ -12,7 +12,7 @@ channels). A built graph never changes, so `freeze()` turns it into:
 - the attributes listed in `BRIEF_ATTRIBUTES`, one column each, because queries read them
   from thousands of nodes at once;
 - every node's full attributes, either in memory (as built) or, for a graph read from the
-  graph cache, as one pickle per node in the cache file, read when a query asks for them.
+  graph cache, as one pickle per node in the cache file, read when a query needs them.
 
 `FrozenLineageGraph` answers every reading method of `LineageGraph` and refuses changes. Its
 `nx` property builds a networkx copy for callers that need one (tests, small graphs).

@@ -7,14 +7,13 @@ never change, so the graph built from them can be kept in
 `read_graph` returns its graph when the file matches the snapshot, the store file and the code
 that built it.
 
-The file holds, in this order: a pickle of the header (the cache key); the details of every
+The file contains, in this order: a pickle of the header (the cache key); the details of every
 node, one pickle each (see `lineage.frozen`); a pickle of the payload (the frozen graph
 without its node attributes, the snapshot's crawl report and where each node's details
 start); and 8 bytes giving where the payload starts. A reader loads the header and the
-payload and maps the details into memory, so a node's details are read only when a query
-asks for them. Only SQLite files are cached. A PostgreSQL store
-has no directory that belongs to the store's owner, and an in-memory store ends with its
-process, so neither gets a cache.
+payload, and reads a node's details from the file only when a query needs them. Only SQLite
+files are cached. A PostgreSQL store has no directory that belongs to the store's owner, and
+an in-memory store ends with its process, so neither gets a cache.
 
 Security: unpickling runs code named in the file. A cache is therefore read only when it sits
 in the store's directory, belongs to the store's owner (same uid) and is writable by its owner
@@ -166,7 +165,7 @@ def _read_payload(file: BinaryIO, name: str) -> tuple[FrozenLineageGraph, dict[s
                         f"{type(graph).__name__} and {type(report).__name__}")
     if len(offsets) != len(graph) + 1 or details_start + offsets[-1] > payload_start:
         raise ValueError("the node details do not match the graph")
-    # The graph keeps its own descriptor; the one `file` holds is closed with it.
+    # The graph keeps a duplicate of the descriptor, because `file` is closed on return.
     graph.attach_details(DetailFile(os.dup(file.fileno()), details_start, offsets, name))
     return graph, report
 

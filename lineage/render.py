@@ -471,7 +471,7 @@ def _split_group(
     """Split siblings into those drawn and those folded; a fold node takes one slot of `room`.
 
     When some must be folded, the siblings that lead to an endpoint within the selection are
-    drawn first, then the newest: of a hub's 10,000 jobs, the few whose models are deployed
+    drawn first, then the newest. Of a hub's 10,000 jobs, the few whose models are deployed
     are the ones an on-call engineer or an auditor looks for.
     """
     if len(group) > sibling_limit and selection is not None:

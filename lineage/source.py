@@ -246,10 +246,10 @@ _LISTINGS = {
 
 
 def seeded_extras(document: dict[str, Any]) -> set[RecordKind]:
-    """Return the kinds that a crawl from seeds should list too: those the recording answers.
+    """Return the kinds that a crawl from seeds should list too: those the recording lists.
 
     A crawl from seeds follows references, and nothing refers to a pipeline execution or a
-    lineage association. A recording that answers their listings (a bug report showing a
+    lineage association. A recording with responses to their listings (a bug report showing a
     cross-account association) is read as a full crawl would read it.
     """
     responses = document["responses"]

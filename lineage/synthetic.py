@@ -763,8 +763,8 @@ class Account:
                 "ModelPackageGroupSummaryList", groups, page_size,
             ),
             "list_inference_components": {"InferenceComponents": []},
-            # The generated account has no pipelines or lineage associations. Empty pages say
-            # so, where a missing operation would read as a denied permission in the report.
+            # The generated account has no pipelines or lineage associations. Empty pages record
+            # that, where a missing operation would be reported as a denied permission.
             "list_pipelines": {"PipelineSummaries": []},
             "list_associations": {"AssociationSummaries": []},
         }

@@ -35,7 +35,7 @@ def test_default_crawl_reads_cloudtrail_and_lineage(tmp_path: Path, capsys) -> N
     assert report["calls"]["list_pipelines"] == 1
     assert report["calls"]["list_associations"] == 1
     assert "query_lineage" not in report["calls"]
-    # The sample answers both listings with empty pages, so nothing is reported as denied.
+    # The sample returns empty pages for both listings, so nothing is reported as denied.
     assert report["denied"] == []
 
 

@@ -47,7 +47,8 @@ def test_cached_graph_equals_built_graph(store_path):
     built = _load(store_path)
     cached = _load(store_path)
 
-    assert _built(built) and not _built(cached)
+    assert _built(built)
+    assert not _built(cached)
     assert _records_read(cached) is False
     assert_same_graph(cached.graph, built.graph)
     assert_same_graph(cached.graph, _build(store_path, 2))

@@ -149,7 +149,7 @@ def crawl(
     else:
         session.run_seeded(seeds)
         # Pipeline executions and lineage associations are listed account-wide, and no seed
-        # refers to them, so a crawl from seeds reads them only when the caller asks.
+        # refers to them, so a crawl from seeds reads them only when the caller requests them.
         if seeded_extras:
             read_extras(session.caller, session.result, seeded_extras,
                         account=session.account or _only_account(session.result),
@@ -164,7 +164,7 @@ def _only_account(result: CrawlResult) -> str | None:
     """Return the account of the crawled records' own ARNs when they all name one, else None.
 
     Listed associations are stored with the crawled account, which decides whether their other
-    end is in another account; a recording without an `account` field names it only in ARNs.
+    end is in another account. A recording without an `account` field names it only in ARNs.
     """
     accounts = set()
     for records in result.records.values():
